@@ -1,0 +1,101 @@
+# ntc — the numeric-type compiler.
+#   make            build build/ntc
+#   make demo       build, compile examples/bf16_lossless.nt, fit, encode, decode, check, report
+#   make test       every test; ends with "N passed, N failed"
+#   make bench      encode/decode speed against zstd (a benchmark, not a test)
+#   make install PREFIX=/usr/local
+
+PREFIX  ?= /usr/local
+BUILD   := build
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c99 -Wall -Wextra -pedantic -Wno-unused-function
+ALLCFLAGS = $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L -Icompiler -Iruntime -I$(BUILD)
+SHARED  ?= $(abspath ../shared)
+SANITIZE ?=
+
+ifeq ($(SANITIZE),1)
+  CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+# Debian packages the build and the tests need. Installed when run as root, else named.
+DEB_PKGS := flex bison m4 gcc clang make libzstd-dev python3 python3-venv verilator iverilog yosys
+DEB_CMDS := flex bison m4 gcc clang make python3 verilator iverilog yosys
+
+.PHONY: all deps demo test bench install clean
+all: $(BUILD)/ntc
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps:
+	@mkdir -p $(BUILD)
+	@missing=""; \
+	for c in $(DEB_CMDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	[ -f /usr/include/zstd.h ] || missing="$$missing libzstd-dev"; \
+	python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "ntc: installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)) >$(BUILD)/apt.log 2>&1 \
+	      || { echo "ntc: apt-get failed, see $(BUILD)/apt.log"; exit 1; }; \
+	  else \
+	    echo "ntc: missing tools:$$missing; install with: sudo apt-get install $(DEB_PKGS)"; exit 1; \
+	  fi; \
+	fi
+	@touch $@
+
+# ---------------------------------------------------------------- the compiler
+
+COMPILER_C := $(filter-out compiler/lexer.c compiler/parser.c,$(wildcard compiler/*.c))
+RUNTIME_C  := $(wildcard runtime/*.c)
+GEN_C      := $(BUILD)/lexer.c $(BUILD)/parser.c
+OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMPILER_C) $(RUNTIME_C)) \
+        $(BUILD)/obj/lexer.o $(BUILD)/obj/parser.o
+GEN_H := $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/runtime_embed.h
+
+$(BUILD)/parser.c $(BUILD)/parser.h: compiler/parser.y | $(BUILD)/.deps
+	@mkdir -p $(BUILD)
+	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
+
+$(BUILD)/lexer.c $(BUILD)/lexer.h: compiler/lexer.l $(BUILD)/parser.h
+	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
+
+# The generated C carries the runtime's ANS core verbatim: one source of truth.
+EMBED_SRC := runtime/nt_ans.h
+$(BUILD)/runtime_embed.h: $(EMBED_SRC) compiler/embed.sh | $(BUILD)/.deps
+	sh compiler/embed.sh $(EMBED_SRC) > $@
+
+$(BUILD)/obj/%.o: %.c compiler/ntc.h $(wildcard runtime/*.h) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+# flex/bison output is not ours to keep pedantic-clean; compile it with the same flags minus pedantic.
+$(BUILD)/obj/lexer.o: $(BUILD)/lexer.c $(GEN_H) compiler/ntc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wno-unused-function -Wno-sign-compare -Icompiler -I$(BUILD) -c $< -o $@
+$(BUILD)/obj/parser.o: $(BUILD)/parser.c $(GEN_H) compiler/ntc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wno-unused-function -Icompiler -I$(BUILD) -c $< -o $@
+
+$(BUILD)/ntc: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) -lm
+
+# ---------------------------------------------------------------- install
+
+install: $(BUILD)/ntc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/ntc $(DESTDIR)$(PREFIX)/bin/ntc
+	install -m 644 doc/ntc.1 $(DESTDIR)$(PREFIX)/share/man/man1/ntc.1
+
+# ---------------------------------------------------------------- demo, tests, bench
+
+demo: $(BUILD)/ntc
+	@sh tests/demo.sh "$(SHARED)"
+
+test: $(BUILD)/ntc
+	@sh tests/run.sh "$(SHARED)" "$(SANITIZE)"
+
+bench: $(BUILD)/ntc
+	@sh tests/bench.sh "$(SHARED)"
+
+clean:
+	rm -rf $(BUILD)

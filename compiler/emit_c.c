@@ -1,0 +1,477 @@
+/*
+ * emit_c.c — the C backend: writes DIR/T.h and DIR/T.c for a type T.
+ *
+ * T.c holds the runtime's ANS core (runtime/nt_ans.h, embedded at build time, never hand-copied),
+ * the type's split/join functions (word <-> code and raw bits) written as plain shifts and masks,
+ * its static model tables when it has one (built here with the same core the decoder uses), and
+ * the six API functions. Output is deterministic: the same input gives the same bytes.
+ */
+#include "ntc.h"
+#include "nt_ans.h"
+#include "runtime_embed.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *word_ctype(int bits)
+{
+    return bits <= 8 ? "uint8_t" : bits <= 16 ? "uint16_t" : bits <= 32 ? "uint32_t" : "uint64_t";
+}
+
+static int word_bytes(int bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8; }
+
+/* Width of a code number in the stream (for escapes and model sections). */
+int nt_code_width(const nt_type *t)
+{
+    return t->ncodes > 1 ? nt_ans_highbit32((uint32_t)(t->ncodes - 1)) + 1 : 0;
+}
+
+/* ------------------------------------------------------------------ the static model */
+
+/* Normalised counts for a static model: every code seen gets at least one cell; codes never seen
+ * share one escape cell (symbol ncodes), after which the code itself is sent in code_width bits. */
+int nt_static_norm(const nt_type *t, uint32_t *norm)
+{
+    double *count = calloc((size_t)t->ncodes + 1, sizeof(double));
+    double total = 0;
+    int unseen = 0, r;
+    if (!count)
+        return -1;
+    for (int k = 0; k < t->ncodes; k++) {
+        count[k] = t->codes[k].count > 0 ? t->codes[k].count : 0;
+        total += count[k];
+        unseen |= count[k] <= 0;
+    }
+    if (unseen)
+        count[t->ncodes] = total * 1e-12; /* rounds to the minimum of one cell */
+    r = nt_ans_normalize(count, t->ncodes + 1, t->table_log, norm);
+    free(count);
+    return r;
+}
+
+/* A 16-bit fingerprint of everything the stream depends on: a stream decoded by another type
+ * (or by the same type with another static model) is rejected instead of decoded to garbage. */
+uint16_t nt_fingerprint(const nt_type *t, const uint32_t *norm)
+{
+    uint32_t h = 2166136261u;
+#define MIX(v)                                                                                     \
+    do {                                                                                           \
+        uint64_t v_ = (uint64_t)(v);                                                               \
+        for (int b_ = 0; b_ < 8; b_++) {                                                           \
+            h ^= (uint8_t)(v_ >> (8 * b_));                                                        \
+            h *= 16777619u;                                                                        \
+        }                                                                                          \
+    } while (0)
+    MIX(t->word_bits);
+    MIX(t->map);
+    MIX(t->ncodes);
+    if (t->map == NT_MAP_SPLIT)
+        for (int k = 0; k < t->code_bits; k++)
+            MIX(t->code_pos[k]);
+    else
+        for (int k = 0; k < t->ncodes; k++) {
+            MIX(t->codes[k].first);
+            MIX(t->codes[k].raw_bits);
+        }
+    MIX(t->coder);
+    MIX(t->table_log);
+    MIX(t->lanes);
+    MIX(t->block);
+    MIX(t->model);
+    if (norm)
+        for (int k = 0; k <= t->ncodes; k++)
+            MIX(norm[k]);
+#undef MIX
+    return (uint16_t)(h ^ (h >> 16));
+}
+
+/* ------------------------------------------------------------------ output helpers */
+
+typedef struct {
+    FILE *f;
+    int err;
+} out_t;
+
+static void out(out_t *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void out(out_t *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vfprintf(o->f, fmt, ap) < 0)
+        o->err = 1;
+    va_end(ap);
+}
+
+/* Prints an array of unsigned numbers, 12 to a line. */
+static void out_array_u(out_t *o, const char *ctype, const char *name, const uint64_t *v, size_t n)
+{
+    out(o, "static const %s %s[%zu] = {", ctype, name, n);
+    for (size_t i = 0; i < n; i++)
+        out(o, "%s%llu%s", i % 12 == 0 ? "\n    " : " ", (unsigned long long)v[i], i + 1 < n ? "," : "");
+    out(o, "\n};\n");
+}
+
+/* Runs of consecutive storage bits, most significant first: the bits of the code (want_code) or
+ * of the raw part. Each run: storage bits [lo, lo + len), and its offset inside the code/raw value. */
+typedef struct {
+    int lo, len, at;
+} run_t;
+
+static int bit_runs(const nt_type *t, int want_code, run_t *runs)
+{
+    int is_code[NT_MAX_WORD_BITS] = {0}, order[NT_MAX_WORD_BITS], n = 0, nruns = 0;
+    for (int k = 0; k < t->code_bits; k++)
+        is_code[t->code_pos[k]] = 1;
+    if (want_code) {
+        for (int k = 0; k < t->code_bits; k++)
+            order[n++] = t->code_pos[k];
+    } else {
+        for (int b = t->word_bits - 1; b >= 0; b--)
+            if (!is_code[b])
+                order[n++] = b;
+    }
+    /* order[] lists storage bits from the value's MSB down; merge descending neighbours. */
+    for (int i = 0; i < n;) {
+        int j = i + 1;
+        while (j < n && order[j] == order[j - 1] - 1)
+            j++;
+        runs[nruns].lo = order[j - 1];
+        runs[nruns].len = j - i;
+        runs[nruns].at = n - j; /* bits below this run in the value */
+        nruns++;
+        i = j;
+    }
+    return nruns;
+}
+
+static unsigned long long mask_of(int len) { return len >= 64 ? ~0ull : (1ull << len) - 1; }
+
+/* Expression that gathers runs from `src` (as uint64_t) into a value. */
+static void out_gather(out_t *o, const run_t *runs, int nruns, const char *src)
+{
+    if (nruns == 0) {
+        out(o, "0");
+        return;
+    }
+    for (int i = 0; i < nruns; i++) {
+        const run_t *r = &runs[i];
+        if (i)
+            out(o, "\n        | ");
+        out(o, "(((%s >> %d) & 0x%llxu) << %d)", src, r->lo, mask_of(r->len), r->at);
+    }
+}
+
+/* Expression that scatters a value's runs back to storage positions. */
+static void out_scatter(out_t *o, const run_t *runs, int nruns, const char *src)
+{
+    if (nruns == 0) {
+        out(o, "0");
+        return;
+    }
+    for (int i = 0; i < nruns; i++) {
+        const run_t *r = &runs[i];
+        if (i)
+            out(o, "\n        | ");
+        out(o, "(((%s >> %d) & 0x%llxu) << %d)", src, r->at, mask_of(r->len), r->lo);
+    }
+}
+
+/* ------------------------------------------------------------------ the header file */
+
+static void describe(out_t *o, const nt_type *t, const char *prefix)
+{
+    out(o, "%s%d-bit storage word; ", prefix, t->word_bits);
+    if (t->map == NT_MAP_SPLIT) {
+        out(o, "code = %d bit%s of the word (", t->code_bits, t->code_bits == 1 ? "" : "s");
+        for (int k = 0; k < t->code_bits; k++)
+            out(o, "%s%d", k ? "," : "", t->code_pos[k]);
+        out(o, "), the other %d bits raw.\n", t->word_bits - t->code_bits);
+    } else {
+        out(o, "%d codes, each a run of words, up to %d raw bits.\n", t->ncodes, t->raw_bits_max);
+    }
+    out(o, "%s%s model, %s (%s %d), %d lane%s", prefix, t->model == NT_MODEL_STATIC ? "static" : "adaptive",
+        t->coder == NT_CODER_TANS ? "tANS" : "rANS", t->coder == NT_CODER_TANS ? "table_log" : "prob_bits",
+        t->table_log, t->lanes, t->lanes == 1 ? "" : "s");
+    if (t->model == NT_MODEL_ADAPTIVE)
+        out(o, t->block ? ", one model per block of %llu words" : ", one model per call",
+            (unsigned long long)t->block);
+    out(o, ".\n");
+}
+
+static int write_header(const nt_type *t, const char *path, const char *src_file)
+{
+    out_t o = {fopen(path, "w"), 0};
+    const char *n = t->name;
+    if (!o.f) {
+        nt_fatal("cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    char guard[256];
+    size_t i;
+    for (i = 0; n[i] && i + 3 < sizeof guard; i++)
+        guard[i] = (char)((n[i] >= 'a' && n[i] <= 'z') ? n[i] - 32 : n[i]);
+    guard[i] = 0;
+    out(&o, "/* generated by ntc %s from %s; do not edit */\n", NTC_VERSION, src_file);
+    out(&o, "/*\n * %s: encoder and decoder.\n", n);
+    describe(&o, t, " * ");
+    out(&o, " *\n * Errors are returned as (size_t) values that %s_is_error() recognises.\n */\n", n);
+    out(&o, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard, guard);
+    out(&o, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    out(&o, "typedef %s %s_word_t;\n\n", word_ctype(t->word_bits), n);
+    out(&o, "/* Largest encoded size of n words, for sizing dst. */\n");
+    out(&o, "size_t %s_compress_bound(size_t n);\n", n);
+    out(&o, "/* Encodes n words; returns the bytes written, or an error. */\n");
+    out(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n);\n", n, n);
+    out(&o, "/* Decodes a whole stream into dst (room for n words); returns the words decoded, or an\n"
+            " * error (a stream holding more than n words is an error). */\n");
+    out(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size);\n", n, n);
+    out(&o, "int %s_is_error(size_t result);\n", n);
+    out(&o, "const char *%s_error_name(size_t result);\n\n", n);
+    out(&o, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+    if (fclose(o.f) != 0 || o.err) {
+        nt_fatal("cannot write '%s'", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the source file */
+
+static void write_split_join(out_t *o, const nt_type *t)
+{
+    const char *n = t->name;
+    if (t->map == NT_MAP_SPLIT) {
+        run_t code_runs[NT_MAX_WORD_BITS], raw_runs[NT_MAX_WORD_BITS];
+        int nc = bit_runs(t, 1, code_runs), nr = bit_runs(t, 0, raw_runs);
+        out(o, "/* word -> code (the coded bits) and raw (every other bit, most significant first) */\n");
+        out(o, "static int %s_split(uint64_t w, uint64_t *raw)\n{\n", n);
+        out(o, "    *raw = ");
+        out_gather(o, raw_runs, nr, "w");
+        out(o, ";\n    return (int)(");
+        out_gather(o, code_runs, nc, "w");
+        out(o, ");\n}\n\n");
+        out(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n", n);
+        out(o, "    uint64_t c = (uint64_t)code;\n    (void)c;\n    (void)raw;\n    return ");
+        out_scatter(o, code_runs, nc, "c");
+        out(o, "\n        | ");
+        out_scatter(o, raw_runs, nr, "raw");
+        out(o, ";\n}\n\n");
+    } else {
+        /* Code k covers [first_k, first_k + 2^raw_bits_k): sorted firsts and a binary search. */
+        int nc = t->ncodes;
+        uint64_t *first = malloc(sizeof(uint64_t) * (size_t)nc), *sorted = malloc(sizeof(uint64_t) * (size_t)nc),
+                 *order = malloc(sizeof(uint64_t) * (size_t)nc);
+        if (!first || !sorted || !order) {
+            o->err = 1;
+            free(first);
+            free(sorted);
+            free(order);
+            return;
+        }
+        for (int k = 0; k < nc; k++) {
+            first[k] = t->codes[k].first;
+            order[k] = (uint64_t)k;
+        }
+        /* insertion sort by first word (tables are small) */
+        for (int i = 1; i < nc; i++)
+            for (int j = i; j > 0 && first[order[j]] < first[order[j - 1]]; j--) {
+                uint64_t tmp = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = tmp;
+            }
+        for (int i = 0; i < nc; i++)
+            sorted[i] = first[order[i]];
+        {
+            char name[300];
+            snprintf(name, sizeof name, "%s_first", n);
+            out_array_u(o, "uint64_t", name, first, (size_t)nc);
+            snprintf(name, sizeof name, "%s_sorted_first", n);
+            out_array_u(o, "uint64_t", name, sorted, (size_t)nc);
+            snprintf(name, sizeof name, "%s_sorted_code", n);
+            out_array_u(o, "uint16_t", name, order, (size_t)nc);
+        }
+        out(o, "\n/* word -> code: the last run starting at or below w; raw = offset in the run */\n");
+        out(o, "static int %s_split(uint64_t w, uint64_t *raw)\n{\n", n);
+        out(o, "    int lo = 0, hi = %d;\n", nc - 1);
+        out(o, "    while (lo < hi) {\n        int mid = (lo + hi + 1) / 2;\n");
+        out(o, "        if (%s_sorted_first[mid] <= w)\n            lo = mid;\n        else\n            hi = mid - 1;\n    }\n", n);
+        out(o, "    *raw = w - %s_sorted_first[lo];\n    return %s_sorted_code[lo];\n}\n\n", n, n);
+        out(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n    return %s_first[code] + raw;\n}\n\n", n, n);
+        free(first);
+        free(sorted);
+        free(order);
+    }
+}
+
+static int write_source(const nt_type *t, const char *path, const char *src_file)
+{
+    out_t o = {fopen(path, "w"), 0};
+    const char *n = t->name;
+    const int nsym = t->ncodes + 1, size = 1 << t->table_log;
+    uint32_t *norm = NULL;
+    uint64_t *vals = NULL;
+    int rc = -1;
+    if (!o.f) {
+        nt_fatal("cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    vals = calloc((size_t)(nsym > size ? nsym : size) * 2 + 8, sizeof(uint64_t));
+    if (!vals)
+        goto done;
+    if (t->model == NT_MODEL_STATIC) {
+        norm = calloc((size_t)nsym, sizeof(uint32_t));
+        if (!norm || nt_static_norm(t, norm) != 0) {
+            nt_fatal("type '%s': cannot build a static model (more codes seen than its %d table cells)", n, size);
+            goto done;
+        }
+    }
+
+    out(&o, "/* generated by ntc %s from %s; do not edit */\n", NTC_VERSION, src_file);
+    out(&o, "#include \"%s.h\"\n\n", n);
+    out(&o, "/* ================================================================== the ntc ANS core */\n");
+    out(&o, "/* runtime/nt_ans.h, as built into ntc %s */\n", NTC_VERSION);
+    for (int i = 0; nt_embed_lines[i]; i++)
+        out(&o, "%s\n", nt_embed_lines[i]);
+    out(&o, "\n/* ================================================================== the type %s */\n", n);
+    out(&o, "/*\n");
+    describe(&o, t, " * ");
+    out(&o, " */\n\n");
+    write_split_join(&o, t);
+
+    /* raw bits per symbol (the escape symbol last, with 0: its code's own count applies) */
+    for (int k = 0; k < t->ncodes; k++)
+        vals[k] = (uint64_t)t->codes[k].raw_bits;
+    vals[t->ncodes] = 0;
+    {
+        char name[300];
+        snprintf(name, sizeof name, "%s_raw_bits", n);
+        out_array_u(&o, "uint8_t", name, vals, (size_t)nsym);
+    }
+
+    if (norm) {
+        char name[300];
+        uint8_t *raw = malloc((size_t)nsym);
+        uint32_t *scratch = calloc(NT_TANS_SCRATCH_WORDS(t->table_log, nsym), sizeof(uint32_t));
+        if (!raw || !scratch) {
+            free(raw);
+            free(scratch);
+            goto done;
+        }
+        for (int k = 0; k < nsym; k++)
+            raw[k] = (uint8_t)vals[k];
+        out(&o, "\n/* The static model: normalised counts (sum %d; the last is the escape for codes never\n"
+                " * seen while fitting), and the coder tables built from them. */\n", size);
+        for (int k = 0; k < nsym; k++)
+            vals[k] = norm[k];
+        snprintf(name, sizeof name, "%s_norm", n);
+        out_array_u(&o, "uint32_t", name, vals, (size_t)nsym);
+        if (t->coder == NT_CODER_TANS) {
+            nt_tans_dcell *dt = malloc(sizeof(nt_tans_dcell) * (size_t)size);
+            uint32_t *state = malloc(sizeof(uint32_t) * (size_t)size);
+            nt_tans_csym *cs = malloc(sizeof(nt_tans_csym) * (size_t)nsym);
+            if (!dt || !state || !cs || nt_tans_build_dtable(norm, raw, nsym, t->table_log, dt, scratch) != 0 ||
+                nt_tans_build_ctable(norm, nsym, t->table_log, state, cs, scratch) != 0) {
+                free(dt);
+                free(state);
+                free(cs);
+                free(raw);
+                free(scratch);
+                goto done;
+            }
+            out(&o, "\n/* decode cells {base, nb, raw, sym, 0}: state u decodes symbol sym, then reads nb bits b\n"
+                    " * and moves to state base + b */\n");
+            out(&o, "static const nt_tans_dcell %s_dt[%d] = {", n, size);
+            for (int u = 0; u < size; u++)
+                out(&o, "%s{%u, %u, %u, %u, 0}%s", u % 4 == 0 ? "\n    " : " ", dt[u].base, dt[u].nb, dt[u].raw,
+                    dt[u].sym, u + 1 < size ? "," : "");
+            out(&o, "\n};\n");
+            for (int u = 0; u < size; u++)
+                vals[u] = state[u];
+            snprintf(name, sizeof name, "%s_state", n);
+            out_array_u(&o, "uint32_t", name, vals, (size_t)size);
+            out(&o, "static const nt_tans_csym %s_csym[%d] = {", n, nsym);
+            for (int k = 0; k < nsym; k++)
+                out(&o, "%s{%ld, %luu}%s", k % 6 == 0 ? "\n    " : " ", (long)cs[k].find_state,
+                    (unsigned long)cs[k].delta_nb, k + 1 < nsym ? "," : "");
+            out(&o, "\n};\n");
+            free(dt);
+            free(state);
+            free(cs);
+        } else {
+            nt_rans_dcell *dt = malloc(sizeof(nt_rans_dcell) * (size_t)size);
+            if (!dt) {
+                free(raw);
+                free(scratch);
+                goto done;
+            }
+            nt_rans_build_dtable(norm, raw, nsym, t->table_log, dt);
+            out(&o, "\n/* decode cells {sym, raw, 0, freq, offset} by slot */\n");
+            out(&o, "static const nt_rans_dcell %s_dt[%d] = {", n, size);
+            for (int u = 0; u < size; u++)
+                out(&o, "%s{%u, %u, 0, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].sym, dt[u].raw, dt[u].freq,
+                    dt[u].offset, u + 1 < size ? "," : "");
+            out(&o, "\n};\n");
+            free(dt);
+        }
+        free(raw);
+        free(scratch);
+    }
+
+    out(&o, "\nstatic const nt_ans_codec %s_codec = {\n", n);
+    out(&o, "    %d, /* word bytes */\n", word_bytes(t->word_bits));
+    out(&o, "    %d, /* code width */\n", nt_code_width(t));
+    out(&o, "    %d, /* codes */\n", t->ncodes);
+    out(&o, "    %s_raw_bits,\n", n);
+    out(&o, "    %d, /* raw bits, most */\n", t->raw_bits_max);
+    out(&o, "    %d, /* coder: %s */\n", t->coder == NT_CODER_TANS ? 0 : 1, t->coder == NT_CODER_TANS ? "tANS" : "rANS");
+    out(&o, "    %d, /* %s */\n", t->table_log, t->coder == NT_CODER_TANS ? "table log" : "probability bits");
+    out(&o, "    %d, /* lanes */\n", t->lanes);
+    out(&o, "    %lluu, /* words per block (0: one block) */\n", (unsigned long long)t->block);
+    out(&o, "    %d, /* adaptive */\n", t->model == NT_MODEL_ADAPTIVE);
+    out(&o, "    0x%04x, /* fingerprint */\n", nt_fingerprint(t, norm));
+    if (norm) {
+        out(&o, "    %s_norm,\n", n);
+        if (t->coder == NT_CODER_TANS)
+            out(&o, "    %s_dt,\n    %s_state,\n    %s_csym,\n    0\n", n, n, n);
+        else
+            out(&o, "    0,\n    0,\n    0,\n    %s_dt\n", n);
+    } else {
+        out(&o, "    0,\n    0,\n    0,\n    0,\n    0\n");
+    }
+    out(&o, "};\n\n");
+
+    out(&o, "/* ================================================================== the API */\n\n");
+    out(&o, "size_t %s_compress_bound(size_t n)\n{\n    return nt_ans_compress_bound(&%s_codec, n);\n}\n\n", n, n);
+    out(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n"
+            "    return nt_ans_encode(&%s_codec, dst, dst_capacity, src, n, %s_split);\n}\n\n", n, n, n, n);
+    out(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n"
+            "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n\n", n, n, n, n);
+    out(&o, "int %s_is_error(size_t result)\n{\n    return nt_ans_is_error(result);\n}\n\n", n);
+    out(&o, "const char *%s_error_name(size_t result)\n{\n    return nt_ans_error_name(result);\n}\n", n);
+    rc = 0;
+done:
+    free(norm);
+    free(vals);
+    if (fclose(o.f) != 0 || o.err) {
+        nt_fatal("cannot write '%s'", path);
+        rc = -1;
+    }
+    return rc;
+}
+
+int nt_emit_c(const nt_type *t, const char *dir, const char *src_file)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s.h", dir, t->name) >= (int)sizeof path)
+        return -1;
+    if (write_header(t, path, src_file) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/%s.c", dir, t->name);
+    return write_source(t, path, src_file);
+}

@@ -1,0 +1,1198 @@
+/*
+ * nt_ans.h — the ANS core of ntc: tANS and rANS coders, count normalisation, bit I/O, the
+ * stream header and model section, and the block encode/decode drivers.
+ *
+ * Header-only, C99, libc only, every symbol static: the compiler writes this file verbatim into
+ * each generated T.c (one source of truth), and the runtime library includes it as it is.
+ * The stream it reads and writes is specified byte by byte in spec/stream.md.
+ *
+ * Read me first — the three twists of this coder:
+ *   1. ANS is last-in, first-out. The encoder walks the words from last to first and *prepends*
+ *      each word's bits, writing bytes from the end of a buffer towards its start; the decoder
+ *      then reads one forward bit stream, MSB first, in word order. Forward reading is what
+ *      lets a hardware decoder consume the stream as it arrives.
+ *   2. Every word's bits are contiguous: its ANS state bits, then (for an escaped code) the code
+ *      itself, then its raw bits. A decoder knows all three widths from its current state before
+ *      it reads any bit, so one read of nb + raw bits serves the word.
+ *   3. L lanes: word i belongs to lane i mod L, each lane with its own state, all sharing the
+ *      one bit stream. Lanes break the state-to-state dependency chain in software and let a
+ *      hardware decoder keep one state register per lane.
+ * The encoder starts every lane at a fixed state; the decoder must end there, which checks the
+ * whole stream for free.
+ */
+#ifndef NT_ANS_H
+#define NT_ANS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every function is static (the core is pasted into each generated file) and may go unused. */
+#if defined(__GNUC__)
+#define NT_FN static __attribute__((unused))
+#define NT_INLINE static inline __attribute__((always_inline, unused))
+#define NT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define NT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define NT_FN static
+#define NT_INLINE static inline
+#define NT_LIKELY(x) (x)
+#define NT_UNLIKELY(x) (x)
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+/* Errors are returned as (size_t)-code, FSE-style; nt_ans_is_error() tells them apart. */
+enum {
+    NT_OK = 0,
+    NT_ERR_GENERIC = 1,
+    NT_ERR_DST_TOO_SMALL,
+    NT_ERR_SRC_TRUNCATED,
+    NT_ERR_BAD_MAGIC,
+    NT_ERR_BAD_VERSION,
+    NT_ERR_WRONG_TYPE,
+    NT_ERR_CORRUPT_HEADER,
+    NT_ERR_CORRUPT_MODEL,
+    NT_ERR_CORRUPT_DATA,
+    NT_ERR_TOO_LARGE,
+    NT_ERR_NO_MEMORY,
+    NT_ERR_BAD_ARGUMENT,
+    NT_ERR_MAX
+};
+#define NT_ERROR(e) ((size_t) - (NT_ERR_##e))
+
+NT_FN int nt_ans_is_error(size_t r) { return r > (size_t)-NT_ERR_MAX; }
+
+NT_FN const char *nt_ans_error_name(size_t r)
+{
+    static const char *const names[NT_ERR_MAX] = {
+        "no error",
+        "error",
+        "destination buffer too small",
+        "stream truncated",
+        "not an ntc stream (bad magic)",
+        "unsupported stream version",
+        "stream was written for another type",
+        "corrupt stream header",
+        "corrupt model in stream",
+        "corrupt data (final state or length check failed)",
+        "size too large",
+        "out of memory",
+        "bad argument",
+    };
+    if (!nt_ans_is_error(r))
+        return names[0];
+    return names[(size_t)0 - r];
+}
+
+/* ------------------------------------------------------------------ limits and sizes */
+
+#define NT_ANS_MAGIC0 0x6E /* 'n' */
+#define NT_ANS_MAGIC1 0x74 /* 't' */
+#define NT_ANS_VERSION 1
+#define NT_ANS_MAX_LOG 16
+#define NT_ANS_MAX_LANES 32
+#define NT_ANS_RANS_EXTRA 8     /* rANS state has prob_bits + 8 bits of precision */
+#define NT_ANS_MAX_COUNT ((uint64_t)1 << 56) /* words per stream */
+
+/* Header: magic(2) version(1) flags(1) fingerprint(2) varint n(<=8). */
+#define NT_ANS_HEADER_MAX 14
+/* Per block: model section and body-size varint. */
+#define NT_ANS_BLOCK_OVERHEAD(code_bits) (12 + ((4 + 3 + 2 * 12 + ((size_t)1 << (code_bits)) * 40) + 7) / 8)
+
+/* ------------------------------------------------------------------ small helpers */
+
+NT_INLINE int nt_ans_highbit32(uint32_t v) /* v > 0 */
+{
+#if defined(__GNUC__)
+    return 31 - __builtin_clz(v);
+#else
+    int r = 0;
+    while (v >>= 1)
+        r++;
+    return r;
+#endif
+}
+
+NT_INLINE uint64_t nt_ans_load_be64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_bswap64(v);
+#else
+    {
+        const uint8_t *b = p;
+        v = 0;
+        for (int i = 0; i < 8; i++)
+            v = (v << 8) | b[i];
+        return v;
+    }
+#endif
+}
+
+/* ------------------------------------------------------------------ bit writer (prepending) */
+
+/* Writes bytes from `end` down towards `limit`. prepend(v, k) places the k bits of v *before*
+ * every bit written so far, in stream (MSB-first) order. */
+typedef struct {
+    uint64_t acc;      /* pending bits, the earliest in stream order most significant */
+    int nacc;          /* number of pending bits, < 8 between calls */
+    uint8_t *p;        /* first written byte */
+    uint8_t *limit;    /* may not write below this */
+    int overflow;
+} nt_bitw;
+
+NT_FN void nt_bitw_init(nt_bitw *w, uint8_t *limit, uint8_t *end)
+{
+    w->acc = 0;
+    w->nacc = 0;
+    w->p = end;
+    w->limit = limit;
+    w->overflow = 0;
+}
+
+/* k <= 56 */
+NT_INLINE void nt_bitw_prepend(nt_bitw *w, uint64_t v, int k)
+{
+    w->acc |= v << w->nacc;
+    w->nacc += k;
+    while (w->nacc >= 8) {
+        if (NT_UNLIKELY(w->p <= w->limit)) {
+            w->overflow = 1;
+            w->nacc = 0;
+            w->acc = 0;
+            return;
+        }
+        *--w->p = (uint8_t)w->acc;
+        w->acc >>= 8;
+        w->nacc -= 8;
+    }
+}
+
+/* Any number of bits (split in chunks of 32, last chunk first). */
+NT_FN void nt_bitw_prepend_wide(nt_bitw *w, uint64_t v, int k)
+{
+    if (k > 32) {
+        nt_bitw_prepend(w, v & 0xffffffffu, 32);
+        nt_bitw_prepend(w, v >> 32, k - 32);
+    } else {
+        nt_bitw_prepend(w, v, k);
+    }
+}
+
+/* The stream starts with zero bits up to a byte boundary, then a single 1 bit (the sentinel). */
+NT_FN void nt_bitw_finish(nt_bitw *w)
+{
+    nt_bitw_prepend(w, 1, 1);
+    if (w->nacc)
+        nt_bitw_prepend(w, 0, 8 - w->nacc);
+}
+
+/* ------------------------------------------------------------------ bit reader (forward) */
+
+typedef struct {
+    const uint8_t *buf;
+    size_t size;       /* bytes */
+    uint64_t pos;      /* bit position */
+    uint64_t nbits;    /* size * 8 */
+    uint64_t fast_end; /* reads starting below this bit position may load 8 bytes unchecked */
+} nt_bitr;
+
+NT_FN void nt_bitr_init(nt_bitr *r, const uint8_t *buf, size_t size)
+{
+    r->buf = buf;
+    r->size = size;
+    r->pos = 0;
+    r->nbits = (uint64_t)size * 8;
+    r->fast_end = size >= 8 ? (uint64_t)(size - 8) * 8 : 0;
+}
+
+/* Peek k bits (1 <= k <= 57) at the current position; bits past the end read as zero. */
+NT_INLINE uint64_t nt_bitr_peek(const nt_bitr *r, int k)
+{
+    if (NT_LIKELY(r->pos < r->fast_end))
+        return (nt_ans_load_be64(r->buf + (r->pos >> 3)) << (r->pos & 7)) >> (64 - k);
+    {
+        uint64_t v = 0;
+        size_t byte = (size_t)(r->pos >> 3);
+        for (int i = 0; i < 8; i++)
+            v = (v << 8) | (byte + i < r->size ? r->buf[byte + i] : 0);
+        return (v << (r->pos & 7)) >> (64 - k);
+    }
+}
+
+/* Read k bits, 0 <= k <= 57. Reading past the end is caught by the caller through nt_bitr_over. */
+NT_INLINE uint64_t nt_bitr_read(nt_bitr *r, int k)
+{
+    uint64_t v = k ? nt_bitr_peek(r, k) : 0;
+    r->pos += (uint64_t)k;
+    return v;
+}
+
+NT_FN uint64_t nt_bitr_read_wide(nt_bitr *r, int k)
+{
+    if (k > 32) {
+        uint64_t hi = nt_bitr_read(r, k - 32);
+        return (hi << 32) | nt_bitr_read(r, 32);
+    }
+    return nt_bitr_read(r, k);
+}
+
+NT_INLINE int nt_bitr_over(const nt_bitr *r) { return r->pos > r->nbits; }
+
+/* ------------------------------------------------------------------ varints (LEB128) */
+
+NT_FN size_t nt_varint_put(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        uint8_t b = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        p[n++] = (uint8_t)(b | (v ? 0x80 : 0));
+    } while (v);
+    return n;
+}
+
+/* Returns bytes used, or 0 when truncated or longer than 9 bytes or not minimal. */
+NT_FN size_t nt_varint_get(const uint8_t *p, size_t avail, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (size_t i = 0; i < 9 && i < avail; i++) {
+        r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            if (i > 0 && p[i] == 0)
+                return 0; /* non-minimal encoding */
+            *v = r;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ normalisation */
+
+/* log2 without libm (only used to rank choices, so 1e-7 accuracy is plenty). x > 0. */
+NT_FN double nt_ans_log2(double x)
+{
+    uint64_t b;
+    int e;
+    double m, t, t2;
+    memcpy(&b, &x, sizeof b);
+    e = (int)((b >> 52) & 0x7ff) - 1023;
+    b = (b & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    memcpy(&m, &b, sizeof m);                       /* x = m 2^e, m in [1, 2) */
+    t = (m - 1) / (m + 1);                          /* ln m = 2 atanh t, t <= 1/3 */
+    t2 = t * t;
+    return e + 2.8853900817779268 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 / 11)))));
+}
+
+/* Scales counts (nsym of them, weights >= 0, not all zero) to integers summing to 2^log, every
+ * nonzero count getting at least 1, minimising the coded size sum(count * -nt_ans_log2(norm / 2^log))
+ * by greedy exchange. Deterministic. Returns 0, or -1 when more symbols are nonzero than the
+ * table has cells. */
+NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *norm)
+{
+    double total = 0;
+    int used = 0;
+    int64_t sum = 0;
+    const int64_t m = (int64_t)1 << log;
+    for (int s = 0; s < nsym; s++) {
+        if (count[s] > 0) {
+            total += count[s];
+            used++;
+        }
+    }
+    if (used == 0 || used > m)
+        return -1;
+    for (int s = 0; s < nsym; s++) {
+        norm[s] = 0;
+        if (count[s] > 0) {
+            double ideal = count[s] * (double)m / total;
+            int64_t p = (int64_t)(ideal + 0.5);
+            if (p < 1)
+                p = 1;
+            if (p > m)
+                p = m;
+            norm[s] = (uint32_t)p;
+            sum += p;
+        }
+    }
+    /* Greedy exchange: the change of cost for one cell less or more is count * log(p / (p -+ 1)). */
+    while (sum != m) {
+        int best = -1;
+        double best_cost = 0;
+        for (int s = 0; s < nsym; s++) {
+            if (!norm[s])
+                continue;
+            double p = norm[s], c;
+            if (sum > m) {
+                if (norm[s] <= 1)
+                    continue;
+                c = count[s] * (nt_ans_log2(p) - nt_ans_log2(p - 1)); /* loss of removing a cell: smaller is better */
+                if (best < 0 || c < best_cost) {
+                    best = s;
+                    best_cost = c;
+                }
+            } else {
+                c = count[s] * (nt_ans_log2(p + 1) - nt_ans_log2(p)); /* gain of adding a cell: larger is better */
+                if (best < 0 || c > best_cost) {
+                    best = s;
+                    best_cost = c;
+                }
+            }
+        }
+        if (best < 0)
+            return -1;
+        if (sum > m) {
+            norm[best]--;
+            sum--;
+        } else {
+            norm[best]++;
+            sum++;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ tANS tables */
+
+/* A decode table cell: the state's symbol, how many state bits to read, and the base of the next
+ * state. raw is the symbol's raw-bit count (copied here so one load serves the word). */
+typedef struct {
+    uint16_t base;
+    uint8_t nb;
+    uint8_t raw;
+    uint16_t sym;
+    uint16_t pad;
+} nt_tans_dcell;
+
+/* Encode tables: for each symbol, FSE's deltaNbBits / deltaFindState; and the state table. */
+typedef struct {
+    int32_t find_state;
+    uint32_t delta_nb;
+} nt_tans_csym;
+
+/* The spread: symbol s goes to norm[s] cells, stepping through the table by a stride coprime with
+ * its size. Fills spread[0 .. 2^log - 1]. Returns 0, or -1 if the counts do not fill the table. */
+NT_FN int nt_tans_spread(const uint32_t *norm, int nsym, int log, uint16_t *spread)
+{
+    const uint32_t size = 1u << log, mask = size - 1;
+    const uint32_t step = (size >> 1) + (size >> 3) + 3;
+    uint32_t pos = 0, filled = 0;
+    for (int s = 0; s < nsym; s++) {
+        for (uint32_t i = 0; i < norm[s]; i++) {
+            if (filled++ >= size)
+                return -1;
+            spread[pos] = (uint16_t)s;
+            pos = (pos + step) & mask;
+        }
+    }
+    /* The walk must come back to its start having visited every cell exactly once. */
+    return (filled == size && pos == 0) ? 0 : -1;
+}
+
+/* Builds the decode table from normalised counts (phase 1: spread; phase 2: decode cells).
+ * raw_bits[s] is copied into each cell. scratch: 2^log + nsym uint32_t... see NT_TANS_BUILD_SCRATCH. */
+#define NT_TANS_SCRATCH_WORDS(log, nsym) (((size_t)1 << (log)) / 2 + 1 + (size_t)(nsym))
+NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, int nsym, int log,
+                                nt_tans_dcell *dt, uint32_t *scratch)
+{
+    const uint32_t size = 1u << log;
+    uint16_t *spread = (uint16_t *)scratch;             /* size uint16 = size/2 uint32 */
+    uint32_t *next = scratch + (size / 2 + 1);          /* nsym */
+    if (nt_tans_spread(norm, nsym, log, spread) != 0)
+        return -1;
+    for (int s = 0; s < nsym; s++)
+        next[s] = norm[s];
+    for (uint32_t u = 0; u < size; u++) {
+        uint16_t s = spread[u];
+        uint32_t x = next[s]++;               /* x in [norm, 2 norm) */
+        int nb = log - nt_ans_highbit32(x);
+        dt[u].sym = s;
+        dt[u].nb = (uint8_t)nb;
+        dt[u].raw = raw_bits[s];
+        dt[u].base = (uint16_t)((x << nb) - size);
+        dt[u].pad = 0;
+    }
+    return 0;
+}
+
+/* Builds the encode tables: state[] (2^log entries) and csym[] (nsym). */
+NT_FN int nt_tans_build_ctable(const uint32_t *norm, int nsym, int log, uint32_t *state,
+                                nt_tans_csym *csym, uint32_t *scratch)
+{
+    const uint32_t size = 1u << log;
+    uint16_t *spread = (uint16_t *)scratch;
+    uint32_t *cumul = scratch + (size / 2 + 1);
+    if (nt_tans_spread(norm, nsym, log, spread) != 0)
+        return -1;
+    {
+        uint32_t c = 0;
+        for (int s = 0; s < nsym; s++) {
+            cumul[s] = c;
+            c += norm[s];
+        }
+    }
+    for (int s = 0; s < nsym; s++) {
+        uint32_t n = norm[s];
+        if (n == 0) {
+            csym[s].find_state = 0;
+            csym[s].delta_nb = 0;
+            continue;
+        }
+        {
+            int max_out = log - (n > 1 ? nt_ans_highbit32(n - 1) : 0);
+            if (n == 1)
+                max_out = log;
+            csym[s].delta_nb = ((uint32_t)max_out << 16) - (n << max_out);
+            csym[s].find_state = (int32_t)cumul[s] - (int32_t)n;
+        }
+    }
+    for (uint32_t u = 0; u < size; u++)
+        state[cumul[spread[u]]++] = size + u;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ rANS tables */
+
+/* rANS with bitwise renormalisation: state x in [2^S, 2^(S+1)), S = prob_bits + NT_ANS_RANS_EXTRA.
+ * Decode: slot = x mod 2^P; s = sym(slot); x = f_s (x >> P) + slot - c_s; read S - highbit(x) bits.
+ * The decode cell of a slot holds s, f_s and slot - c_s. */
+typedef struct {
+    uint16_t sym;
+    uint8_t raw;
+    uint8_t pad;
+    uint16_t freq;      /* f_s (a freq of 2^16 is stored as 0: only one symbol, prob_bits 16) */
+    uint16_t offset;    /* slot - c_s */
+} nt_rans_dcell;
+
+NT_FN void nt_rans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, int nsym, int log,
+                                 nt_rans_dcell *dt)
+{
+    uint32_t slot = 0;
+    for (int s = 0; s < nsym; s++) {
+        for (uint32_t k = 0; k < norm[s]; k++, slot++) {
+            dt[slot].sym = (uint16_t)s;
+            dt[slot].raw = raw_bits[s];
+            dt[slot].pad = 0;
+            dt[slot].freq = (uint16_t)norm[s];
+            dt[slot].offset = (uint16_t)k;
+        }
+    }
+    (void)log;
+}
+
+/* ------------------------------------------------------------------ the codec description */
+
+typedef struct {
+    int word_bytes;             /* 1, 2, 4 or 8 */
+    int code_bits;              /* width of an escaped code in the stream */
+    int ncodes;                 /* codes; the escape symbol is number ncodes */
+    const uint8_t *raw_bits;    /* ncodes + 1 entries; the escape's entry is 0 */
+    int raw_bits_max;
+    int coder;                  /* 0 tANS, 1 rANS */
+    int log;                    /* tANS table log or rANS probability bits */
+    int lanes;
+    uint64_t block;             /* words per block, 0 = one block */
+    int adaptive;
+    uint16_t fingerprint;
+    /* Static model (adaptive: NULL). */
+    const uint32_t *norm;       /* ncodes + 1 */
+    const nt_tans_dcell *tans_dt;
+    const uint32_t *tans_state;
+    const nt_tans_csym *tans_csym;
+    const nt_rans_dcell *rans_dt;
+} nt_ans_codec;
+
+/* Split a word into code and raw bits / join them back (generated per type, inlined). */
+typedef int (*nt_split_fn)(uint64_t word, uint64_t *raw);
+typedef uint64_t (*nt_join_fn)(int code, uint64_t raw);
+
+NT_INLINE uint64_t nt_load_word(const void *src, size_t i, int bytes)
+{
+    switch (bytes) {
+    case 1: return ((const uint8_t *)src)[i];
+    case 2: return ((const uint16_t *)src)[i];
+    case 4: return ((const uint32_t *)src)[i];
+    default: return ((const uint64_t *)src)[i];
+    }
+}
+
+NT_INLINE void nt_store_word(void *dst, size_t i, uint64_t w, int bytes)
+{
+    switch (bytes) {
+    case 1: ((uint8_t *)dst)[i] = (uint8_t)w; break;
+    case 2: ((uint16_t *)dst)[i] = (uint16_t)w; break;
+    case 4: ((uint32_t *)dst)[i] = (uint32_t)w; break;
+    default: ((uint64_t *)dst)[i] = w; break;
+    }
+}
+
+/* Largest number of bits one word can take in the body. */
+NT_FN int nt_ans_word_bits_max(const nt_ans_codec *c)
+{
+    return c->log + c->code_bits + c->raw_bits_max;
+}
+
+NT_FN size_t nt_ans_compress_bound(const nt_ans_codec *c, size_t n)
+{
+    uint64_t blocks = c->block ? (n + c->block - 1) / c->block : 1;
+    uint64_t state_bits = (uint64_t)c->lanes * (uint64_t)(c->log + NT_ANS_RANS_EXTRA);
+    uint64_t per_block = NT_ANS_BLOCK_OVERHEAD(c->code_bits) + (state_bits + 8) / 8 + 1;
+    uint64_t body = ((uint64_t)n * (uint64_t)nt_ans_word_bits_max(c) + 7) / 8;
+    uint64_t total = NT_ANS_HEADER_MAX + blocks * per_block + body + 16;
+    if (n > NT_ANS_MAX_COUNT || total > (uint64_t)SIZE_MAX / 2)
+        return 0;
+    return (size_t)total;
+}
+
+/* ------------------------------------------------------------------ model section (adaptive) */
+
+/* Bits of an Exp-Golomb code of order k for v >= 0. */
+NT_FN int nt_eg_bits(uint32_t v, int k)
+{
+    uint32_t q = (v >> k) + 1;
+    return 2 * nt_ans_highbit32(q) + 1 + k;
+}
+
+/* A tiny forward MSB-first bit writer for the model section. */
+typedef struct {
+    uint8_t *p;
+    size_t cap, len;
+    uint64_t acc;
+    int nacc;
+    int overflow;
+} nt_fbitw;
+
+NT_FN void nt_fbitw_put(nt_fbitw *w, uint32_t v, int k) /* k <= 32 */
+{
+    w->acc = (w->acc << k) | (k ? (uint64_t)v & ((1ull << k) - 1) : 0);
+    w->nacc += k;
+    while (w->nacc >= 8) {
+        w->nacc -= 8;
+        if (w->len < w->cap)
+            w->p[w->len++] = (uint8_t)(w->acc >> w->nacc);
+        else
+            w->overflow = 1;
+    }
+}
+
+NT_FN void nt_fbitw_flush(nt_fbitw *w)
+{
+    if (w->nacc)
+        nt_fbitw_put(w, 0, 8 - w->nacc);
+}
+
+NT_FN void nt_fbitw_eg(nt_fbitw *w, uint32_t v, int k)
+{
+    uint32_t q = (v >> k) + 1;
+    int hb = nt_ans_highbit32(q);
+    nt_fbitw_put(w, 0, hb);
+    nt_fbitw_put(w, q, hb + 1);
+    nt_fbitw_put(w, v & ((1u << k) - 1), k);
+}
+
+/* Width of a code number in the model section. */
+NT_FN int nt_ans_sym_width(int ncodes)
+{
+    return ncodes > 1 ? nt_ans_highbit32((uint32_t)(ncodes - 1)) + 1 : 0;
+}
+
+/* Size in bits of a model section for these counts, and the best Exp-Golomb order. */
+NT_FN int nt_ans_model_bits(const uint32_t *norm, int ncodes, int *k_out)
+{
+    int lo = 0, hi = ncodes - 1, w = nt_ans_sym_width(ncodes), best = INT_MAX, bestk = 0;
+    while (lo < ncodes && !norm[lo])
+        lo++;
+    while (hi > lo && !norm[hi])
+        hi--;
+    for (int k = 0; k < 8; k++) {
+        int bits = 4 + 2 * w + 3;
+        for (int s = lo; s < hi; s++)
+            bits += nt_eg_bits(norm[s], k);
+        if (bits < best) {
+            best = bits;
+            bestk = k;
+        }
+    }
+    if (k_out)
+        *k_out = bestk;
+    return best;
+}
+
+/* Model section: log - 5 (4 bits), first code lo and last code hi (w bits each), k (3 bits),
+ * then norm[lo .. hi-1] as Exp-Golomb(k); norm[hi] is what remains of 2^log. Byte-padded. */
+NT_FN size_t nt_ans_model_write(uint8_t *dst, size_t cap, const uint32_t *norm, int ncodes, int log)
+{
+    nt_fbitw w = {dst, cap, 0, 0, 0, 0};
+    int lo = 0, hi = ncodes - 1, k = 0, sw = nt_ans_sym_width(ncodes);
+    while (lo < ncodes && !norm[lo])
+        lo++;
+    while (hi > lo && !norm[hi])
+        hi--;
+    nt_ans_model_bits(norm, ncodes, &k);
+    nt_fbitw_put(&w, (uint32_t)(log - 5), 4);
+    nt_fbitw_put(&w, (uint32_t)lo, sw);
+    nt_fbitw_put(&w, (uint32_t)hi, sw);
+    nt_fbitw_put(&w, (uint32_t)k, 3);
+    for (int s = lo; s < hi; s++)
+        nt_fbitw_eg(&w, norm[s], k);
+    nt_fbitw_flush(&w);
+    return w.overflow ? NT_ERROR(DST_TOO_SMALL) : w.len;
+}
+
+/* Reads a model section; checks that it describes a valid table. Returns bytes used or error. */
+NT_FN size_t nt_ans_model_read(const uint8_t *src, size_t size, uint32_t *norm, int ncodes, int *log_out,
+                               int log_min, int log_max)
+{
+    nt_bitr r;
+    int sw = nt_ans_sym_width(ncodes), log, lo, hi, k;
+    uint64_t sum = 0;
+    nt_bitr_init(&r, src, size);
+    log = (int)nt_bitr_read(&r, 4) + 5;
+    lo = (int)(sw ? nt_bitr_read(&r, sw) : 0);
+    hi = (int)(sw ? nt_bitr_read(&r, sw) : 0);
+    k = (int)nt_bitr_read(&r, 3);
+    if (nt_bitr_over(&r))
+        return NT_ERROR(SRC_TRUNCATED);
+    if (log < log_min || log > log_max || lo > hi || hi >= ncodes)
+        return NT_ERROR(CORRUPT_MODEL);
+    for (int s = 0; s <= ncodes; s++)
+        norm[s] = 0;
+    for (int s = lo; s < hi; s++) {
+        int zeros = 0;
+        uint32_t q, v;
+        while (!nt_bitr_read(&r, 1)) {
+            if (nt_bitr_over(&r))
+                return NT_ERROR(SRC_TRUNCATED);
+            if (++zeros > 17)
+                return NT_ERROR(CORRUPT_MODEL);
+        }
+        q = (uint32_t)((1ull << zeros) | nt_bitr_read(&r, zeros));
+        v = ((q - 1) << k) | (uint32_t)nt_bitr_read(&r, k);
+        if (nt_bitr_over(&r))
+            return NT_ERROR(SRC_TRUNCATED);
+        sum += v;
+        if (sum >= ((uint64_t)1 << log))
+            return NT_ERROR(CORRUPT_MODEL);
+        norm[s] = v;
+    }
+    norm[hi] = (uint32_t)(((uint64_t)1 << log) - sum);
+    if (norm[lo] == 0)
+        return NT_ERROR(CORRUPT_MODEL);
+    *log_out = log;
+    return (size_t)((r.pos + 7) / 8);
+}
+
+/* Picks the table size for an adaptive block: the smallest total of model bits plus coded bits. */
+NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int log_min, uint32_t *norm,
+                            uint32_t *tmp)
+{
+    int used = 0, best_log = -1;
+    double best = 0;
+    for (int s = 0; s < ncodes; s++)
+        used += count[s] > 0;
+    for (int log = log_min; log <= log_max; log++) {
+        double bits;
+        if (((int64_t)1 << log) < used)
+            continue;
+        if (nt_ans_normalize(count, ncodes, log, tmp) != 0)
+            continue;
+        bits = nt_ans_model_bits(tmp, ncodes, NULL);
+        for (int s = 0; s < ncodes; s++)
+            if (count[s] > 0)
+                bits += count[s] * ((double)log - nt_ans_log2((double)tmp[s]));
+        if (best_log < 0 || bits < best - 1e-9) {
+            best = bits;
+            best_log = log;
+            memcpy(norm, tmp, sizeof(uint32_t) * (size_t)ncodes);
+        }
+    }
+    if (best_log >= 0)
+        norm[ncodes] = 0;
+    return best_log;
+}
+
+/* ------------------------------------------------------------------ the stream header */
+
+NT_FN size_t nt_ans_header_write(uint8_t *dst, size_t cap, const nt_ans_codec *c, uint64_t n)
+{
+    uint8_t h[NT_ANS_HEADER_MAX];
+    size_t len = 6;
+    h[0] = NT_ANS_MAGIC0;
+    h[1] = NT_ANS_MAGIC1;
+    h[2] = NT_ANS_VERSION;
+    h[3] = (uint8_t)((c->coder & 3) | (c->adaptive ? 4 : 0));
+    h[4] = (uint8_t)(c->fingerprint & 0xff);
+    h[5] = (uint8_t)(c->fingerprint >> 8);
+    len += nt_varint_put(h + len, n);
+    if (len > cap)
+        return NT_ERROR(DST_TOO_SMALL);
+    memcpy(dst, h, len);
+    return len;
+}
+
+NT_FN size_t nt_ans_header_read(const uint8_t *src, size_t size, const nt_ans_codec *c, uint64_t *n)
+{
+    size_t used;
+    if (size >= 2 && (src[0] != NT_ANS_MAGIC0 || src[1] != NT_ANS_MAGIC1))
+        return NT_ERROR(BAD_MAGIC);
+    if (size < 7)
+        return NT_ERROR(SRC_TRUNCATED);
+    if (src[2] != NT_ANS_VERSION)
+        return NT_ERROR(BAD_VERSION);
+    if (src[3] != (uint8_t)((c->coder & 3) | (c->adaptive ? 4 : 0)) ||
+        (uint16_t)(src[4] | (src[5] << 8)) != c->fingerprint)
+        return NT_ERROR(WRONG_TYPE);
+    used = nt_varint_get(src + 6, size - 6, n);
+    if (!used)
+        return (size - 6 < 9 && (src[size - 1] & 0x80)) ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_HEADER);
+    if (*n > NT_ANS_MAX_COUNT)
+        return NT_ERROR(CORRUPT_HEADER);
+    return 6 + used;
+}
+
+/* ------------------------------------------------------------------ block encoder */
+
+/* The working tables of one block: the static ones, or ones built from an adaptive model. */
+typedef struct {
+    int log;
+    const uint32_t *norm;
+    const nt_tans_dcell *tans_dt;
+    const uint32_t *tans_state;
+    const nt_tans_csym *tans_csym;
+    const nt_rans_dcell *rans_dt;
+    uint32_t *cumul;            /* rANS encoder: cumulative counts (ncodes + 2) */
+} nt_ans_tables;
+
+/* Encodes words [0, n) of src (one block) into w, last word first. */
+NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t, const void *src, size_t n,
+                                  nt_bitw *w, nt_split_fn split)
+{
+    const int lanes = c->lanes, log = t->log, esc = c->ncodes;
+    uint32_t st[NT_ANS_MAX_LANES];
+    if (c->coder == 0) {
+        const uint32_t size = 1u << log;
+        for (int j = 0; j < lanes; j++)
+            st[j] = size; /* state index 0 */
+        for (size_t i = n; i-- > 0;) {
+            int j = (int)(i % (size_t)lanes);
+            uint64_t raw;
+            int code = split(nt_load_word(src, i, c->word_bytes), &raw);
+            int sym = code;
+            uint32_t x = st[j];
+            int rb = c->raw_bits[code];
+            if (t->norm[code] == 0) {
+                sym = esc;
+                /* the escaped code, then its raw bits, follow the state bits */
+                if (rb + c->code_bits <= 56) {
+                    nt_bitw_prepend(w, ((uint64_t)code << rb) | raw, rb + c->code_bits);
+                } else {
+                    nt_bitw_prepend_wide(w, raw, rb);
+                    nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
+                }
+            } else if (rb <= 56) {
+                nt_bitw_prepend(w, raw, rb);
+            } else {
+                nt_bitw_prepend_wide(w, raw, rb);
+            }
+            {
+                const nt_tans_csym cs = t->tans_csym[sym];
+                int nb = (int)((x + cs.delta_nb) >> 16);
+                nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
+                st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
+            }
+        }
+        for (int j = lanes; j-- > 0;)
+            nt_bitw_prepend(w, st[j] - size, log);
+    } else {
+        const int S = log + NT_ANS_RANS_EXTRA;
+        const uint32_t L = 1u << S;
+        for (int j = 0; j < lanes; j++)
+            st[j] = L;
+        for (size_t i = n; i-- > 0;) {
+            int j = (int)(i % (size_t)lanes);
+            uint64_t raw;
+            int code = split(nt_load_word(src, i, c->word_bytes), &raw);
+            int sym = code;
+            uint32_t x = st[j], f, y;
+            int rb = c->raw_bits[code], nb, hf;
+            if (t->norm[code] == 0) {
+                sym = esc;
+                nt_bitw_prepend_wide(w, raw, rb);
+                nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
+            } else {
+                nt_bitw_prepend_wide(w, raw, rb);
+            }
+            f = t->norm[sym];
+            hf = nt_ans_highbit32(f);
+            nb = log - hf;  /* then y = x >> nb has highbit S - nb = hf + S - log */
+            if (nb > 0 && (x >> nb) < (f << (S - log)))
+                nb--;
+            y = x >> nb;
+            nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
+            st[j] = ((y / f) << log) + (y % f) + t->cumul[sym];
+        }
+        for (int j = lanes; j-- > 0;)
+            nt_bitw_prepend(w, st[j] - L, S);
+    }
+    nt_bitw_finish(w);
+    return w->overflow ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ block decoder */
+
+/* Decodes n words of one block from body. Returns 0 or an error code (positive NT_ERR_*). */
+NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t, const uint8_t *body,
+                                  size_t body_size, void *dst, size_t n, nt_join_fn join)
+{
+    const int lanes = c->lanes, log = t->log, esc = c->ncodes;
+    uint32_t st[NT_ANS_MAX_LANES];
+    nt_bitr r;
+    int lead;
+    if (body_size == 0 || body[0] == 0)
+        return body_size == 0 ? NT_ERR_SRC_TRUNCATED : NT_ERR_CORRUPT_DATA;
+    nt_bitr_init(&r, body, body_size);
+    lead = 7 - nt_ans_highbit32(body[0]);
+    r.pos = (uint64_t)lead + 1;
+    if (c->coder == 0) {
+        const nt_tans_dcell *dt = t->tans_dt;
+        size_t i = 0;
+        for (int j = 0; j < lanes; j++)
+            st[j] = (uint32_t)nt_bitr_read(&r, log);
+        /* Fast path: whole rounds of `lanes` words while every read stays inside the buffer. */
+        {
+            const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(log + c->raw_bits_max);
+            if (c->raw_bits_max + log <= 57) {
+                while (i + (size_t)lanes <= n && r.pos + round_bits < r.fast_end) {
+                    int j;
+                    for (j = 0; j < lanes; j++) {
+                        const nt_tans_dcell e = dt[st[j]];
+                        if (NT_UNLIKELY(e.sym == esc))
+                            break;
+                        {
+                            const int k = e.nb + e.raw;
+                            const uint64_t v = k ? nt_bitr_peek(&r, k) : 0;
+                            r.pos += (uint64_t)k;
+                            st[j] = e.base + (uint32_t)(v >> e.raw);
+                            nt_store_word(dst, i + (size_t)j, join(e.sym, v & ((1ull << e.raw) - 1)),
+                                          c->word_bytes);
+                        }
+                    }
+                    if (NT_UNLIKELY(j < lanes)) {
+                        /* an escape: finish this round word by word */
+                        for (; j < lanes; j++) {
+                            const nt_tans_dcell e = dt[st[j]];
+                            uint32_t bits = (uint32_t)nt_bitr_read(&r, e.nb);
+                            int code = e.sym;
+                            uint64_t raw;
+                            if (code == esc) {
+                                code = (int)nt_bitr_read(&r, c->code_bits);
+                                if (code >= c->ncodes)
+                                    return NT_ERR_CORRUPT_DATA;
+                            }
+                            raw = nt_bitr_read_wide(&r, c->raw_bits[code]);
+                            st[j] = e.base + bits;
+                            nt_store_word(dst, i + (size_t)j, join(code, raw), c->word_bytes);
+                        }
+                    }
+                    i += (size_t)lanes;
+                }
+            }
+        }
+        /* Careful path: the tail of the block, and any type whose words are wider than one read. */
+        for (; i < n; i++) {
+            int j = (int)(i % (size_t)lanes);
+            const nt_tans_dcell e = dt[st[j]];
+            uint32_t bits = (uint32_t)nt_bitr_read(&r, e.nb);
+            int code = e.sym;
+            uint64_t raw;
+            if (code == esc) {
+                code = (int)nt_bitr_read(&r, c->code_bits);
+                if (code >= c->ncodes)
+                    return NT_ERR_CORRUPT_DATA;
+            }
+            raw = nt_bitr_read_wide(&r, c->raw_bits[code]);
+            if (nt_bitr_over(&r))
+                return NT_ERR_SRC_TRUNCATED;
+            st[j] = e.base + bits;
+            nt_store_word(dst, i, join(code, raw), c->word_bytes);
+        }
+        for (int j = 0; j < lanes; j++)
+            if (st[j] != 0)
+                return NT_ERR_CORRUPT_DATA;
+    } else {
+        const int S = log + NT_ANS_RANS_EXTRA;
+        const uint32_t L = 1u << S, mask = (1u << log) - 1;
+        const nt_rans_dcell *dt = t->rans_dt;
+        for (int j = 0; j < lanes; j++)
+            st[j] = L + (uint32_t)nt_bitr_read(&r, S);
+        for (size_t i = 0; i < n; i++) {
+            int j = (int)(i % (size_t)lanes);
+            uint32_t x = st[j];
+            const nt_rans_dcell e = dt[x & mask];
+            uint32_t f = e.freq ? e.freq : (1u << 16);
+            int code = e.sym, nb;
+            uint64_t raw;
+            x = f * (x >> log) + e.offset;           /* x = f_s (x >> P) + slot - c_s */
+            nb = S - nt_ans_highbit32(x);
+            x = (x << nb) | (uint32_t)nt_bitr_read(&r, nb);
+            if (code == esc) {
+                code = (int)nt_bitr_read(&r, c->code_bits);
+                if (code >= c->ncodes)
+                    return NT_ERR_CORRUPT_DATA;
+            }
+            raw = nt_bitr_read_wide(&r, c->raw_bits[code]);
+            if (nt_bitr_over(&r))
+                return NT_ERR_SRC_TRUNCATED;
+            st[j] = x;
+            nt_store_word(dst, i, join(code, raw), c->word_bytes);
+        }
+        for (int j = 0; j < lanes; j++)
+            if (st[j] != L)
+                return NT_ERR_CORRUPT_DATA;
+    }
+    if (nt_bitr_over(&r))
+        return NT_ERR_SRC_TRUNCATED;
+    if (r.pos != r.nbits)
+        return NT_ERR_CORRUPT_DATA;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ whole streams */
+
+/* Scratch for building one block's tables from an adaptive model (or nothing, for static). */
+typedef struct {
+    uint32_t *norm;             /* ncodes + 1 */
+    uint32_t *tmp;              /* ncodes + 1 */
+    double *count;              /* ncodes + 1 */
+    uint32_t *scratch;
+    nt_tans_dcell *tans_dt;
+    uint32_t *tans_state;
+    nt_tans_csym *tans_csym;
+    nt_rans_dcell *rans_dt;
+    uint32_t *cumul;
+} nt_ans_work;
+
+NT_FN void nt_ans_work_free(nt_ans_work *w)
+{
+    free(w->norm);
+    free(w->tmp);
+    free(w->count);
+    free(w->scratch);
+    free(w->tans_dt);
+    free(w->tans_state);
+    free(w->tans_csym);
+    free(w->rans_dt);
+    free(w->cumul);
+    memset(w, 0, sizeof *w);
+}
+
+NT_FN int nt_ans_work_alloc(nt_ans_work *w, const nt_ans_codec *c, int encoder)
+{
+    size_t nsym = (size_t)c->ncodes + 1, size = (size_t)1 << c->log;
+    memset(w, 0, sizeof *w);
+    w->cumul = (uint32_t *)calloc(nsym + 1, sizeof(uint32_t));
+    if (c->adaptive) {
+        w->norm = (uint32_t *)calloc(nsym, sizeof(uint32_t));
+        w->tmp = (uint32_t *)calloc(nsym, sizeof(uint32_t));
+        w->count = (double *)calloc(nsym, sizeof(double));
+        w->scratch = (uint32_t *)calloc(NT_TANS_SCRATCH_WORDS(c->log, nsym), sizeof(uint32_t));
+        if (!w->norm || !w->tmp || !w->count || !w->scratch)
+            goto fail;
+        if (c->coder == 0) {
+            if (encoder) {
+                w->tans_state = (uint32_t *)malloc(size * sizeof(uint32_t));
+                w->tans_csym = (nt_tans_csym *)malloc(nsym * sizeof(nt_tans_csym));
+                if (!w->tans_state || !w->tans_csym)
+                    goto fail;
+            } else if (!(w->tans_dt = (nt_tans_dcell *)malloc(size * sizeof(nt_tans_dcell)))) {
+                goto fail;
+            }
+        } else if (!encoder && !(w->rans_dt = (nt_rans_dcell *)malloc(size * sizeof(nt_rans_dcell)))) {
+            goto fail;
+        }
+    }
+    if (!w->cumul)
+        goto fail;
+    return 0;
+fail:
+    nt_ans_work_free(w);
+    return -1;
+}
+
+NT_FN void nt_ans_cumul(const uint32_t *norm, int nsym, uint32_t *cumul)
+{
+    uint32_t c = 0;
+    for (int s = 0; s < nsym; s++) {
+        cumul[s] = c;
+        c += norm[s];
+    }
+    cumul[nsym] = c;
+}
+
+/* The whole encoder: header, then each block (model, body size, body). */
+NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, const void *src, size_t n,
+                               nt_split_fn split)
+{
+    uint8_t *out = (uint8_t *)dst;
+    size_t pos, res;
+    nt_ans_work wk;
+    nt_ans_tables t;
+    uint64_t bsize = c->block ? c->block : (uint64_t)n;
+    if (!dst || (!src && n))
+        return NT_ERROR(BAD_ARGUMENT);
+    if (n > NT_ANS_MAX_COUNT)
+        return NT_ERROR(TOO_LARGE);
+    res = nt_ans_header_write(out, cap, c, n);
+    if (nt_ans_is_error(res))
+        return res;
+    pos = res;
+    if (n == 0)
+        return pos;
+    if (nt_ans_work_alloc(&wk, c, 1) != 0)
+        return NT_ERROR(NO_MEMORY);
+    memset(&t, 0, sizeof t);
+    t.log = c->log;
+    t.norm = c->norm;
+    t.tans_state = c->tans_state;
+    t.tans_csym = c->tans_csym;
+    t.cumul = wk.cumul;
+    if (!c->adaptive)
+        nt_ans_cumul(c->norm, c->ncodes + 1, wk.cumul);
+    for (uint64_t b0 = 0; b0 < n; b0 += bsize) {
+        size_t bn = (size_t)((n - b0) < bsize ? (n - b0) : bsize);
+        const uint8_t *bsrc = (const uint8_t *)src + b0 * (uint64_t)c->word_bytes;
+        nt_bitw w;
+        size_t body, vl;
+        uint8_t vb[10];
+        if (c->adaptive) {
+            int log;
+            for (int s = 0; s <= c->ncodes; s++)
+                wk.count[s] = 0;
+            for (size_t i = 0; i < bn; i++) {
+                uint64_t raw;
+                wk.count[split(nt_load_word(bsrc, i, c->word_bytes), &raw)] += 1;
+            }
+            log = nt_ans_choose_log(wk.count, c->ncodes, c->log, c->coder == 0 ? 5 : 8, wk.norm, wk.tmp);
+            if (log < 0) {
+                nt_ans_work_free(&wk);
+                return NT_ERROR(GENERIC);
+            }
+            res = nt_ans_model_write(out + pos, cap - pos, wk.norm, c->ncodes, log);
+            if (nt_ans_is_error(res)) {
+                nt_ans_work_free(&wk);
+                return res;
+            }
+            pos += res;
+            t.log = log;
+            t.norm = wk.norm;
+            if (c->coder == 0) {
+                nt_tans_build_ctable(wk.norm, c->ncodes + 1, log, wk.tans_state, wk.tans_csym, wk.scratch);
+                t.tans_state = wk.tans_state;
+                t.tans_csym = wk.tans_csym;
+            } else {
+                nt_ans_cumul(wk.norm, c->ncodes + 1, wk.cumul);
+            }
+        }
+        /* The body is written backwards from the end of dst, then moved after its size. */
+        if (cap < pos + 10 + 1) {
+            nt_ans_work_free(&wk);
+            return NT_ERROR(DST_TOO_SMALL);
+        }
+        nt_bitw_init(&w, out + pos + 10, out + cap);
+        if (nt_ans_encode_block(c, &t, bsrc, bn, &w, split) != 0) {
+            nt_ans_work_free(&wk);
+            return NT_ERROR(DST_TOO_SMALL);
+        }
+        body = (size_t)(out + cap - w.p);
+        vl = nt_varint_put(vb, body);
+        memcpy(out + pos, vb, vl);
+        memmove(out + pos + vl, w.p, body);
+        pos += vl + body;
+    }
+    nt_ans_work_free(&wk);
+    return pos;
+}
+
+/* The whole decoder. Decodes into dst (capacity n words); returns the number of words. */
+NT_INLINE size_t nt_ans_decode(const nt_ans_codec *c, void *dst, size_t n, const void *src, size_t size,
+                               nt_join_fn join)
+{
+    const uint8_t *in = (const uint8_t *)src;
+    uint64_t count, bsize;
+    size_t pos, res;
+    nt_ans_work wk;
+    nt_ans_tables t;
+    if (!src || (!dst && n))
+        return NT_ERROR(BAD_ARGUMENT);
+    res = nt_ans_header_read(in, size, c, &count);
+    if (nt_ans_is_error(res))
+        return res;
+    pos = res;
+    if (count > n)
+        return NT_ERROR(DST_TOO_SMALL);
+    if (count == 0)
+        return pos == size ? 0 : NT_ERROR(CORRUPT_DATA);
+    bsize = c->block ? c->block : count;
+    if (nt_ans_work_alloc(&wk, c, 0) != 0)
+        return NT_ERROR(NO_MEMORY);
+    memset(&t, 0, sizeof t);
+    t.log = c->log;
+    t.norm = c->norm;
+    t.tans_dt = c->tans_dt;
+    t.rans_dt = c->rans_dt;
+    for (uint64_t b0 = 0; b0 < count; b0 += bsize) {
+        size_t bn = (size_t)((count - b0) < bsize ? (count - b0) : bsize);
+        uint64_t body;
+        int err;
+        if (c->adaptive) {
+            int log;
+            res = nt_ans_model_read(in + pos, size - pos, wk.norm, c->ncodes, &log, c->coder == 0 ? 5 : 8,
+                                    c->log);
+            if (nt_ans_is_error(res)) {
+                nt_ans_work_free(&wk);
+                return res;
+            }
+            pos += res;
+            t.log = log;
+            t.norm = wk.norm;
+            if (c->coder == 0) {
+                if (nt_tans_build_dtable(wk.norm, c->raw_bits, c->ncodes + 1, log, wk.tans_dt, wk.scratch) != 0) {
+                    nt_ans_work_free(&wk);
+                    return NT_ERROR(CORRUPT_MODEL);
+                }
+                t.tans_dt = wk.tans_dt;
+            } else {
+                nt_rans_build_dtable(wk.norm, c->raw_bits, c->ncodes + 1, log, wk.rans_dt);
+                t.rans_dt = wk.rans_dt;
+            }
+        }
+        res = nt_varint_get(in + pos, size - pos, &body);
+        if (!res) {
+            nt_ans_work_free(&wk);
+            return size - pos < 10 ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_HEADER);
+        }
+        pos += res;
+        if (body > size - pos) {
+            nt_ans_work_free(&wk);
+            return NT_ERROR(SRC_TRUNCATED);
+        }
+        err = nt_ans_decode_block(c, &t, in + pos, (size_t)body,
+                                  (uint8_t *)dst + b0 * (uint64_t)c->word_bytes, bn, join);
+        if (err) {
+            nt_ans_work_free(&wk);
+            return (size_t)0 - (size_t)err;
+        }
+        pos += (size_t)body;
+    }
+    nt_ans_work_free(&wk);
+    if (pos != size)
+        return NT_ERROR(CORRUPT_DATA);
+    return (size_t)count;
+}
+
+#endif /* NT_ANS_H */
