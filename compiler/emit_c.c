@@ -256,11 +256,52 @@ static void write_split_join(out_t *o, const nt_type *t)
         out(o, ";\n    return (int)(");
         out_gather(o, code_runs, nc, "w");
         out(o, ");\n}\n\n");
+        /* The raw bits go back with the cheapest of: one shift (one run); one multiply and mask
+         * (when the runs' shifted copies of raw cannot overlap, so no carries); a table. */
+        int raw_bits = t->word_bits - t->code_bits, mul_ok = nr > 1, lut = 0;
+        unsigned long long mul = 0, mask = 0;
+        for (int i = 0; i < nr && mul_ok; i++) {
+            int d = raw_runs[i].lo - raw_runs[i].at;
+            if (d < 0 || d + raw_bits > 64)
+                mul_ok = 0;
+            for (int j = 0; j < i && mul_ok; j++) {
+                int d2 = raw_runs[j].lo - raw_runs[j].at;
+                if (d2 != d && (d2 - d < raw_bits && d - d2 < raw_bits))
+                    mul_ok = 0;
+            }
+            if (mul_ok) {
+                mul |= 1ull << d;
+                mask |= mask_of(raw_runs[i].len) << raw_runs[i].lo;
+            }
+        }
+        if (!mul_ok && nr > 1 && raw_bits <= 12) {
+            uint64_t *tab = malloc(sizeof(uint64_t) << raw_bits);
+            char name[300];
+            lut = tab != NULL;
+            if (lut) {
+                for (uint64_t r = 0; r < (1ull << raw_bits); r++) {
+                    uint64_t v = 0;
+                    for (int i = 0; i < nr; i++)
+                        v |= ((r >> raw_runs[i].at) & mask_of(raw_runs[i].len)) << raw_runs[i].lo;
+                    tab[r] = v;
+                }
+                snprintf(name, sizeof name, "%s_raw_scatter", n);
+                out(o, "/* raw bits -> their places in the word */\n");
+                out_array_u(o, word_ctype(t->word_bits), name, tab, (size_t)1 << raw_bits);
+                out(o, "\n");
+                free(tab);
+            }
+        }
         out(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n", n);
         out(o, "    uint64_t c = (uint64_t)code;\n    (void)c;\n    (void)raw;\n    return ");
         out_scatter(o, code_runs, nc, "c");
         out(o, "\n        | ");
-        out_scatter(o, raw_runs, nr, "raw");
+        if (mul_ok)
+            out(o, "((raw * 0x%llxu) & 0x%llxu)", mul, mask);
+        else if (lut)
+            out(o, "%s_raw_scatter[raw]", n);
+        else
+            out_scatter(o, raw_runs, nr, "raw");
         out(o, ";\n}\n\n");
     } else {
         /* Code k covers [first_k, first_k + 2^raw_bits_k): sorted firsts and a binary search. */
@@ -429,6 +470,13 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     out(&o, "    %d, /* codes */\n", t->ncodes);
     out(&o, "    %s_raw_bits,\n", n);
     out(&o, "    %d, /* raw bits, most */\n", t->raw_bits_max);
+    {
+        int rmin = t->raw_bits_max;
+        for (int k = 0; k < t->ncodes; k++)
+            if (t->codes[k].raw_bits < rmin)
+                rmin = t->codes[k].raw_bits;
+        out(&o, "    %d, /* raw bits, fewest */\n", rmin);
+    }
     out(&o, "    %d, /* coder: %s */\n", t->coder == NT_CODER_TANS ? 0 : 1, t->coder == NT_CODER_TANS ? "tANS" : "rANS");
     out(&o, "    %d, /* %s */\n", t->table_log, t->coder == NT_CODER_TANS ? "table log" : "probability bits");
     out(&o, "    %d, /* lanes */\n", t->lanes);

@@ -99,7 +99,7 @@ NT_FN const char *nt_ans_error_name(size_t r)
 
 /* Header: magic(2) version(1) flags(1) fingerprint(2) varint n(<=8). */
 #define NT_ANS_HEADER_MAX 14
-/* Per block: model section and body-size varint. */
+/* Per block: the model section. */
 #define NT_ANS_BLOCK_OVERHEAD(code_bits) (12 + ((4 + 3 + 2 * 12 + ((size_t)1 << (code_bits)) * 40) + 7) / 8)
 
 /* ------------------------------------------------------------------ small helpers */
@@ -154,25 +154,33 @@ NT_FN void nt_bitw_init(nt_bitw *w, uint8_t *limit, uint8_t *end)
     w->overflow = 0;
 }
 
-/* k <= 56 */
+/* v < 2^k, k <= 32. Branch-free flush: the low 32 pending bits are stored as the 4 bytes below p
+ * (big-endian, so the latest bit lands last) and p moves down by the whole bytes among them;
+ * the bytes below the new p that were stored early are rewritten by the next flush. */
 NT_INLINE void nt_bitw_prepend(nt_bitw *w, uint64_t v, int k)
 {
+    uint32_t low;
+    int nbytes;
     w->acc |= v << w->nacc;
     w->nacc += k;
-    while (w->nacc >= 8) {
-        if (NT_UNLIKELY(w->p <= w->limit)) {
-            w->overflow = 1;
-            w->nacc = 0;
-            w->acc = 0;
-            return;
-        }
-        *--w->p = (uint8_t)w->acc;
-        w->acc >>= 8;
-        w->nacc -= 8;
+    if (NT_UNLIKELY(w->p - w->limit < 4)) {
+        w->overflow = 1;
+        w->acc = 0;
+        w->nacc = 0;
+        return;
     }
+    low = (uint32_t)w->acc;
+    w->p[-1] = (uint8_t)low;
+    w->p[-2] = (uint8_t)(low >> 8);
+    w->p[-3] = (uint8_t)(low >> 16);
+    w->p[-4] = (uint8_t)(low >> 24);
+    nbytes = w->nacc >> 3;
+    w->p -= nbytes;
+    w->acc >>= 8 * nbytes; /* nbytes <= 4 */
+    w->nacc &= 7;
 }
 
-/* Any number of bits (split in chunks of 32, last chunk first). */
+/* Any number of bits up to 64 (split in chunks of 32, last chunk first). */
 NT_FN void nt_bitw_prepend_wide(nt_bitw *w, uint64_t v, int k)
 {
     if (k > 32) {
@@ -493,6 +501,7 @@ typedef struct {
     int ncodes;                 /* codes; the escape symbol is number ncodes */
     const uint8_t *raw_bits;    /* ncodes + 1 entries; the escape's entry is 0 */
     int raw_bits_max;
+    int raw_bits_min;
     int coder;                  /* 0 tANS, 1 rANS */
     int log;                    /* tANS table log or rANS probability bits */
     int lanes;
@@ -768,76 +777,72 @@ typedef struct {
     uint32_t *cumul;            /* rANS encoder: cumulative counts (ncodes + 2) */
 } nt_ans_tables;
 
+/* Prepends one word's bits after its ANS state bits: for an escaped code, the code itself, then
+ * the raw bits. */
+NT_INLINE void nt_ans_put_code_raw(const nt_ans_codec *c, nt_bitw *w, int code, uint64_t raw, int escaped)
+{
+    const int rb = c->raw_bits[code];
+    if (c->raw_bits_max <= 32)
+        nt_bitw_prepend(w, raw, rb);
+    else
+        nt_bitw_prepend_wide(w, raw, rb);
+    if (escaped)
+        nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
+}
+
 /* Encodes words [0, n) of src (one block) into w, last word first. */
 NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t, const void *src, size_t n,
                                   nt_bitw *w, nt_split_fn split)
 {
     const int lanes = c->lanes, log = t->log, esc = c->ncodes;
     uint32_t st[NT_ANS_MAX_LANES];
+    int j = n ? (int)((n - 1) % (size_t)lanes) : 0;  /* lane of the last word */
     if (c->coder == 0) {
         const uint32_t size = 1u << log;
-        for (int j = 0; j < lanes; j++)
-            st[j] = size; /* state index 0 */
+        for (int l = 0; l < lanes; l++)
+            st[l] = size; /* state index 0 */
         for (size_t i = n; i-- > 0;) {
-            int j = (int)(i % (size_t)lanes);
             uint64_t raw;
-            int code = split(nt_load_word(src, i, c->word_bytes), &raw);
-            int sym = code;
-            uint32_t x = st[j];
-            int rb = c->raw_bits[code];
-            if (t->norm[code] == 0) {
-                sym = esc;
-                /* the escaped code, then its raw bits, follow the state bits */
-                if (rb + c->code_bits <= 56) {
-                    nt_bitw_prepend(w, ((uint64_t)code << rb) | raw, rb + c->code_bits);
-                } else {
-                    nt_bitw_prepend_wide(w, raw, rb);
-                    nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
-                }
-            } else if (rb <= 56) {
-                nt_bitw_prepend(w, raw, rb);
+            const int code = split(nt_load_word(src, i, c->word_bytes), &raw);
+            const int escaped = t->norm[code] == 0;
+            const nt_tans_csym cs = t->tans_csym[escaped ? esc : code];
+            const uint32_t x = st[j];
+            const int nb = (int)((x + cs.delta_nb) >> 16);
+            if (c->raw_bits_max + log <= 32 && !escaped) {
+                /* one prepend: state bits, then raw bits */
+                const int rb = c->raw_bits[code];
+                nt_bitw_prepend(w, ((uint64_t)(x & ((1u << nb) - 1)) << rb) | raw, nb + rb);
             } else {
-                nt_bitw_prepend_wide(w, raw, rb);
-            }
-            {
-                const nt_tans_csym cs = t->tans_csym[sym];
-                int nb = (int)((x + cs.delta_nb) >> 16);
+                nt_ans_put_code_raw(c, w, code, raw, escaped);
                 nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
-                st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
             }
+            st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
+            j = j ? j - 1 : lanes - 1;
         }
-        for (int j = lanes; j-- > 0;)
-            nt_bitw_prepend(w, st[j] - size, log);
+        for (int l = lanes; l-- > 0;)
+            nt_bitw_prepend(w, st[l] - size, log);
     } else {
         const int S = log + NT_ANS_RANS_EXTRA;
         const uint32_t L = 1u << S;
-        for (int j = 0; j < lanes; j++)
-            st[j] = L;
+        for (int l = 0; l < lanes; l++)
+            st[l] = L;
         for (size_t i = n; i-- > 0;) {
-            int j = (int)(i % (size_t)lanes);
             uint64_t raw;
-            int code = split(nt_load_word(src, i, c->word_bytes), &raw);
-            int sym = code;
-            uint32_t x = st[j], f, y;
-            int rb = c->raw_bits[code], nb, hf;
-            if (t->norm[code] == 0) {
-                sym = esc;
-                nt_bitw_prepend_wide(w, raw, rb);
-                nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
-            } else {
-                nt_bitw_prepend_wide(w, raw, rb);
-            }
-            f = t->norm[sym];
-            hf = nt_ans_highbit32(f);
-            nb = log - hf;  /* then y = x >> nb has highbit S - nb = hf + S - log */
+            const int code = split(nt_load_word(src, i, c->word_bytes), &raw);
+            const int escaped = t->norm[code] == 0, sym = escaped ? esc : code;
+            const uint32_t x = st[j], f = t->norm[sym];
+            uint32_t y;
+            int nb = log - nt_ans_highbit32(f); /* then x >> nb has highbit S - nb */
             if (nb > 0 && (x >> nb) < (f << (S - log)))
                 nb--;
-            y = x >> nb;
+            y = x >> nb;                        /* y in [f 2^(S-P), 2 f 2^(S-P)) */
+            nt_ans_put_code_raw(c, w, code, raw, escaped);
             nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
-            st[j] = ((y / f) << log) + (y % f) + t->cumul[sym];
+            st[j] = ((y / f) << log) + (y % f) + t->cumul[sym]; /* x = C(s, y) */
+            j = j ? j - 1 : lanes - 1;
         }
-        for (int j = lanes; j-- > 0;)
-            nt_bitw_prepend(w, st[j] - L, S);
+        for (int l = lanes; l-- > 0;)
+            nt_bitw_prepend(w, st[l] - L, S);
     }
     nt_bitw_finish(w);
     return w->overflow ? -1 : 0;
@@ -845,81 +850,132 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 
 /* ------------------------------------------------------------------ block decoder */
 
-/* Decodes n words of one block from body. Returns 0 or an error code (positive NT_ERR_*). */
-NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t, const uint8_t *body,
-                                  size_t body_size, void *dst, size_t n, nt_join_fn join)
+#if defined(__clang__)
+#define NT_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define NT_UNROLL _Pragma("GCC unroll 32")
+#else
+#define NT_UNROLL
+#endif
+
+/* One tANS word, read with every check: the tail of a block, escapes, very wide words. */
+NT_INLINE int nt_tans_decode_word(const nt_ans_codec *c, const nt_tans_dcell *dt, nt_bitr *r, uint32_t *state,
+                                  void *dst, size_t i, nt_join_fn join)
 {
-    const int lanes = c->lanes, log = t->log, esc = c->ncodes;
+    const nt_tans_dcell e = dt[*state];
+    const uint32_t bits = (uint32_t)nt_bitr_read(r, e.nb);
+    int code = e.sym;
+    uint64_t raw;
+    if (code == c->ncodes) {
+        code = (int)nt_bitr_read(r, c->code_bits);
+        if (code >= c->ncodes)
+            return NT_ERR_CORRUPT_DATA;
+    }
+    raw = nt_bitr_read_wide(r, c->raw_bits[code]);
+    if (nt_bitr_over(r))
+        return NT_ERR_SRC_TRUNCATED;
+    *state = e.base + bits;
+    nt_store_word(dst, i, join(code, raw), c->word_bytes);
+    return 0;
+}
+
+/* Decodes the n words of one block from src (avail bytes); *used is set to the bytes the block
+ * took. Returns 0 or an error code (positive NT_ERR_*). */
+NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t, const uint8_t *src,
+                                  size_t avail, void *dst, size_t n, nt_join_fn join, size_t *used)
+{
+    const int lanes = c->lanes, log = t->log;
     uint32_t st[NT_ANS_MAX_LANES];
     nt_bitr r;
-    int lead;
-    if (body_size == 0 || body[0] == 0)
-        return body_size == 0 ? NT_ERR_SRC_TRUNCATED : NT_ERR_CORRUPT_DATA;
-    nt_bitr_init(&r, body, body_size);
-    lead = 7 - nt_ans_highbit32(body[0]);
-    r.pos = (uint64_t)lead + 1;
+    size_t i = 0;
+    if (avail == 0)
+        return NT_ERR_SRC_TRUNCATED;
+    if (src[0] == 0)
+        return NT_ERR_CORRUPT_DATA;
+    nt_bitr_init(&r, src, avail);
+    r.pos = (uint64_t)(8 - nt_ans_highbit32(src[0])); /* leading zeros and the sentinel 1 */
     if (c->coder == 0) {
         const nt_tans_dcell *dt = t->tans_dt;
-        size_t i = 0;
+        const int maxw = log + c->raw_bits_max; /* bits of a word that is not escaped */
         for (int j = 0; j < lanes; j++)
             st[j] = (uint32_t)nt_bitr_read(&r, log);
-        /* Fast path: whole rounds of `lanes` words while every read stays inside the buffer. */
-        {
-            const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(log + c->raw_bits_max);
-            if (c->raw_bits_max + log <= 57) {
-                while (i + (size_t)lanes <= n && r.pos + round_bits < r.fast_end) {
-                    int j;
-                    for (j = 0; j < lanes; j++) {
-                        const nt_tans_dcell e = dt[st[j]];
-                        if (NT_UNLIKELY(e.sym == esc))
-                            break;
-                        {
-                            const int k = e.nb + e.raw;
-                            const uint64_t v = k ? nt_bitr_peek(&r, k) : 0;
-                            r.pos += (uint64_t)k;
-                            st[j] = e.base + (uint32_t)(v >> e.raw);
-                            nt_store_word(dst, i + (size_t)j, join(e.sym, v & ((1ull << e.raw) - 1)),
-                                          c->word_bytes);
-                        }
-                    }
-                    if (NT_UNLIKELY(j < lanes)) {
-                        /* an escape: finish this round word by word */
-                        for (; j < lanes; j++) {
-                            const nt_tans_dcell e = dt[st[j]];
-                            uint32_t bits = (uint32_t)nt_bitr_read(&r, e.nb);
-                            int code = e.sym;
-                            uint64_t raw;
-                            if (code == esc) {
-                                code = (int)nt_bitr_read(&r, c->code_bits);
-                                if (code >= c->ncodes)
-                                    return NT_ERR_CORRUPT_DATA;
-                            }
-                            raw = nt_bitr_read_wide(&r, c->raw_bits[code]);
-                            st[j] = e.base + bits;
-                            nt_store_word(dst, i + (size_t)j, join(code, raw), c->word_bytes);
-                        }
-                    }
-                    i += (size_t)lanes;
+        if (maxw <= 57 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8)) {
+            /* Fast path: whole rounds of `lanes` words while every 8-byte load stays inside the
+             * buffer; one 64-bit window serves two words when two fit in 57 bits. The states are
+             * named scalars so that they stay in registers. */
+            const int per = 2 * maxw <= 57 ? 2 : 1, R = c->raw_bits_max;
+            const int uniform = c->raw_bits_min == c->raw_bits_max;
+            const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(maxw + c->code_bits);
+            const uint8_t *buf = src;
+            uint64_t pos = r.pos, win = 0;
+            uint32_t s0 = st[0], s1 = lanes > 1 ? st[1] : 0, s2 = lanes > 2 ? st[2] : 0, s3 = lanes > 3 ? st[3] : 0;
+            uint32_t s4 = lanes > 4 ? st[4] : 0, s5 = lanes > 4 ? st[5] : 0, s6 = lanes > 4 ? st[6] : 0;
+            uint32_t s7 = lanes > 4 ? st[7] : 0;
+/* One word of lane J with state S: a new window first when J starts a window. */
+#define NT_TANS_FAST_WORD(S, J)                                                                     \
+    do {                                                                                            \
+        if ((J) % per == 0)                                                                         \
+            win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                                  \
+        {                                                                                           \
+            const nt_tans_dcell e = dt[S];                                                          \
+            const int rb = uniform ? R : e.raw, k = e.nb + rb;                                      \
+            uint64_t v;                                                                             \
+            if (NT_UNLIKELY(e.sym == c->ncodes)) {                                                  \
+                uint32_t x = S;                                                                     \
+                int err;                                                                            \
+                r.pos = pos;                                                                        \
+                err = nt_tans_decode_word(c, dt, &r, &x, dst, i + (J), join);                       \
+                if (err)                                                                            \
+                    return err;                                                                     \
+                S = x;                                                                              \
+                pos = r.pos;                                                                        \
+                win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                              \
+            } else {                                                                                \
+                /* v = the word's k bits: state bits, then raw bits */                              \
+                v = c->raw_bits_min > 0 ? win >> (64 - k) : (win >> 1) >> (63 - k);                 \
+                win <<= k;                                                                          \
+                pos += (uint64_t)k;                                                                 \
+                S = e.base + (uint32_t)(v >> rb); /* x = base + bits */                             \
+                nt_store_word(dst, i + (J), join(e.sym, v & ((1ull << rb) - 1)), c->word_bytes);    \
+            }                                                                                       \
+        }                                                                                           \
+    } while (0)
+            while (i + (size_t)lanes <= n && pos + round_bits < r.fast_end) {
+                NT_TANS_FAST_WORD(s0, 0);
+                if (lanes > 1)
+                    NT_TANS_FAST_WORD(s1, 1);
+                if (lanes > 2) {
+                    NT_TANS_FAST_WORD(s2, 2);
+                    NT_TANS_FAST_WORD(s3, 3);
                 }
+                if (lanes > 4) {
+                    NT_TANS_FAST_WORD(s4, 4);
+                    NT_TANS_FAST_WORD(s5, 5);
+                    NT_TANS_FAST_WORD(s6, 6);
+                    NT_TANS_FAST_WORD(s7, 7);
+                }
+                i += (size_t)lanes;
+            }
+#undef NT_TANS_FAST_WORD
+            r.pos = pos;
+            st[0] = s0;
+            if (lanes > 1)
+                st[1] = s1;
+            if (lanes > 2) {
+                st[2] = s2;
+                st[3] = s3;
+            }
+            if (lanes > 4) {
+                st[4] = s4;
+                st[5] = s5;
+                st[6] = s6;
+                st[7] = s7;
             }
         }
-        /* Careful path: the tail of the block, and any type whose words are wider than one read. */
         for (; i < n; i++) {
-            int j = (int)(i % (size_t)lanes);
-            const nt_tans_dcell e = dt[st[j]];
-            uint32_t bits = (uint32_t)nt_bitr_read(&r, e.nb);
-            int code = e.sym;
-            uint64_t raw;
-            if (code == esc) {
-                code = (int)nt_bitr_read(&r, c->code_bits);
-                if (code >= c->ncodes)
-                    return NT_ERR_CORRUPT_DATA;
-            }
-            raw = nt_bitr_read_wide(&r, c->raw_bits[code]);
-            if (nt_bitr_over(&r))
-                return NT_ERR_SRC_TRUNCATED;
-            st[j] = e.base + bits;
-            nt_store_word(dst, i, join(code, raw), c->word_bytes);
+            int err = nt_tans_decode_word(c, dt, &r, &st[i % (size_t)lanes], dst, i, join);
+            if (err)
+                return err;
         }
         for (int j = 0; j < lanes; j++)
             if (st[j] != 0)
@@ -930,17 +986,17 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         const nt_rans_dcell *dt = t->rans_dt;
         for (int j = 0; j < lanes; j++)
             st[j] = L + (uint32_t)nt_bitr_read(&r, S);
-        for (size_t i = 0; i < n; i++) {
-            int j = (int)(i % (size_t)lanes);
+        for (; i < n; i++) {
+            const int j = (int)(i % (size_t)lanes);
             uint32_t x = st[j];
             const nt_rans_dcell e = dt[x & mask];
-            uint32_t f = e.freq ? e.freq : (1u << 16);
+            const uint32_t f = e.freq ? e.freq : (1u << 16);
             int code = e.sym, nb;
             uint64_t raw;
-            x = f * (x >> log) + e.offset;           /* x = f_s (x >> P) + slot - c_s */
+            x = f * (x >> log) + e.offset; /* x = f_s (x >> P) + slot - c_s */
             nb = S - nt_ans_highbit32(x);
             x = (x << nb) | (uint32_t)nt_bitr_read(&r, nb);
-            if (code == esc) {
+            if (code == c->ncodes) {
                 code = (int)nt_bitr_read(&r, c->code_bits);
                 if (code >= c->ncodes)
                     return NT_ERR_CORRUPT_DATA;
@@ -957,8 +1013,9 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
     }
     if (nt_bitr_over(&r))
         return NT_ERR_SRC_TRUNCATED;
-    if (r.pos != r.nbits)
-        return NT_ERR_CORRUPT_DATA;
+    if (r.pos & 7)
+        return NT_ERR_CORRUPT_DATA; /* a block ends on a byte boundary */
+    *used = (size_t)(r.pos >> 3);
     return 0;
 }
 
@@ -1034,7 +1091,7 @@ NT_FN void nt_ans_cumul(const uint32_t *norm, int nsym, uint32_t *cumul)
     cumul[nsym] = c;
 }
 
-/* The whole encoder: header, then each block (model, body size, body). */
+/* The whole encoder: header, then each block (its model if adaptive, then its body). */
 NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, const void *src, size_t n,
                                nt_split_fn split)
 {
@@ -1067,8 +1124,7 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
         size_t bn = (size_t)((n - b0) < bsize ? (n - b0) : bsize);
         const uint8_t *bsrc = (const uint8_t *)src + b0 * (uint64_t)c->word_bytes;
         nt_bitw w;
-        size_t body, vl;
-        uint8_t vb[10];
+        size_t body;
         if (c->adaptive) {
             int log;
             for (int s = 0; s <= c->ncodes; s++)
@@ -1098,21 +1154,15 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
                 nt_ans_cumul(wk.norm, c->ncodes + 1, wk.cumul);
             }
         }
-        /* The body is written backwards from the end of dst, then moved after its size. */
-        if (cap < pos + 10 + 1) {
-            nt_ans_work_free(&wk);
-            return NT_ERROR(DST_TOO_SMALL);
-        }
-        nt_bitw_init(&w, out + pos + 10, out + cap);
+        /* The body is written backwards from the end of dst, then moved down to pos. */
+        nt_bitw_init(&w, out + pos, out + cap);
         if (nt_ans_encode_block(c, &t, bsrc, bn, &w, split) != 0) {
             nt_ans_work_free(&wk);
             return NT_ERROR(DST_TOO_SMALL);
         }
         body = (size_t)(out + cap - w.p);
-        vl = nt_varint_put(vb, body);
-        memcpy(out + pos, vb, vl);
-        memmove(out + pos + vl, w.p, body);
-        pos += vl + body;
+        memmove(out + pos, w.p, body);
+        pos += body;
     }
     nt_ans_work_free(&wk);
     return pos;
@@ -1147,7 +1197,7 @@ NT_INLINE size_t nt_ans_decode(const nt_ans_codec *c, void *dst, size_t n, const
     t.rans_dt = c->rans_dt;
     for (uint64_t b0 = 0; b0 < count; b0 += bsize) {
         size_t bn = (size_t)((count - b0) < bsize ? (count - b0) : bsize);
-        uint64_t body;
+        size_t used = 0;
         int err;
         if (c->adaptive) {
             int log;
@@ -1171,23 +1221,13 @@ NT_INLINE size_t nt_ans_decode(const nt_ans_codec *c, void *dst, size_t n, const
                 t.rans_dt = wk.rans_dt;
             }
         }
-        res = nt_varint_get(in + pos, size - pos, &body);
-        if (!res) {
-            nt_ans_work_free(&wk);
-            return size - pos < 10 ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_HEADER);
-        }
-        pos += res;
-        if (body > size - pos) {
-            nt_ans_work_free(&wk);
-            return NT_ERROR(SRC_TRUNCATED);
-        }
-        err = nt_ans_decode_block(c, &t, in + pos, (size_t)body,
-                                  (uint8_t *)dst + b0 * (uint64_t)c->word_bytes, bn, join);
+        err = nt_ans_decode_block(c, &t, in + pos, size - pos, (uint8_t *)dst + b0 * (uint64_t)c->word_bytes, bn,
+                                  join, &used);
         if (err) {
             nt_ans_work_free(&wk);
             return (size_t)0 - (size_t)err;
         }
-        pos += (size_t)body;
+        pos += used;
     }
     nt_ans_work_free(&wk);
     if (pos != size)
