@@ -28,6 +28,13 @@ int nt_code_width(const nt_type *t)
     return t->ncodes > 1 ? nt_ans_highbit32((uint32_t)(t->ncodes - 1)) + 1 : 0;
 }
 
+/* Words per chunk of the stream: the raw part of a chunk is what a hardware decoder buffers. */
+int nt_chunk_words(const nt_type *t)
+{
+    (void)t;
+    return 1024;
+}
+
 /* ------------------------------------------------------------------ the static model */
 
 /* Normalised counts for a static model: every code seen gets at least one cell; codes never seen
@@ -79,6 +86,7 @@ uint16_t nt_fingerprint(const nt_type *t, const uint32_t *norm)
     MIX(t->table_log);
     MIX(t->lanes);
     MIX(t->block);
+    MIX(nt_chunk_words(t));
     MIX(t->model);
     if (norm)
         for (int k = 0; k <= t->ncodes; k++)
@@ -481,6 +489,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     out(&o, "    %d, /* %s */\n", t->table_log, t->coder == NT_CODER_TANS ? "table log" : "probability bits");
     out(&o, "    %d, /* lanes */\n", t->lanes);
     out(&o, "    %lluu, /* words per block (0: one block) */\n", (unsigned long long)t->block);
+    out(&o, "    %d, /* words per chunk */\n", nt_chunk_words(t));
     out(&o, "    %d, /* adaptive */\n", t->model == NT_MODEL_ADAPTIVE);
     out(&o, "    0x%04x, /* fingerprint */\n", nt_fingerprint(t, norm));
     if (norm) {
@@ -495,6 +504,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     out(&o, "};\n\n");
 
     out(&o, "/* ================================================================== the API */\n\n");
+
     out(&o, "size_t %s_compress_bound(size_t n)\n{\n    return nt_ans_compress_bound(&%s_codec, n);\n}\n\n", n, n);
     out(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n"
             "    return nt_ans_encode(&%s_codec, dst, dst_capacity, src, n, %s_split);\n}\n\n", n, n, n, n);

@@ -152,6 +152,8 @@ int nt_fit_file(nt_type *t, const char *spec);
 
 /* ---------------------------------------------------------------- emit_c.c */
 
+/* Words per chunk of the stream (spec/stream.md). */
+int nt_chunk_words(const nt_type *t);
 /* Width in bits of a code number in the stream (escapes, model sections). */
 int nt_code_width(const nt_type *t);
 /* Normalised static counts, ncodes + 1 of them (the last: the escape). Returns 0 or -1. */

@@ -506,6 +506,7 @@ typedef struct {
     int log;                    /* tANS table log or rANS probability bits */
     int lanes;
     uint64_t block;             /* words per block, 0 = one block */
+    uint32_t chunk;             /* words per chunk, a multiple of 8 */
     int adaptive;
     uint16_t fingerprint;
     /* Static model (adaptive: NULL). */
@@ -551,7 +552,8 @@ NT_FN size_t nt_ans_compress_bound(const nt_ans_codec *c, size_t n)
     uint64_t blocks = c->block ? (n + c->block - 1) / c->block : 1;
     uint64_t state_bits = (uint64_t)c->lanes * (uint64_t)(c->log + NT_ANS_RANS_EXTRA);
     uint64_t per_block = NT_ANS_BLOCK_OVERHEAD(c->code_bits) + (state_bits + 8) / 8 + 1;
-    uint64_t body = ((uint64_t)n * (uint64_t)nt_ans_word_bits_max(c) + 7) / 8;
+    uint64_t chunks = (uint64_t)n / c->chunk + blocks;
+    uint64_t body = ((uint64_t)n * (uint64_t)nt_ans_word_bits_max(c) + 7) / 8 + chunks * 12;
     uint64_t total = NT_ANS_HEADER_MAX + blocks * per_block + body + 16;
     if (n > NT_ANS_MAX_COUNT || total > (uint64_t)SIZE_MAX / 2)
         return 0;
@@ -777,106 +779,155 @@ typedef struct {
     uint32_t *cumul;            /* rANS encoder: cumulative counts (ncodes + 2) */
 } nt_ans_tables;
 
-/* Prepends one word's bits after its ANS state bits: for an escaped code, the code itself, then
- * the raw bits. */
-NT_INLINE void nt_ans_put_code_raw(const nt_ans_codec *c, nt_bitw *w, int code, uint64_t raw, int escaped)
+/* ------------------------------------------------------------------ blocks and chunks */
+
+/* A block's words are cut into chunks of c->chunk words. Each chunk is its raw part (the raw
+ * bits of its words, packed MSB-first, byte-padded; for a type whose codes have different raw
+ * widths, preceded by its byte length as a varint) followed by its ANS part (the state bits of
+ * its words and any escaped codes, byte-padded). The first chunk's ANS part starts with the
+ * sentinel and the initial states. Raw bits never share a byte with ANS bits: a decoder reads
+ * raw bits at fixed places and ANS bits from a narrow window. */
+
+/* Bytes of a chunk's raw part when all codes have the same raw width. */
+NT_INLINE size_t nt_ans_raw_part_size(const nt_ans_codec *c, size_t nc)
 {
-    const int rb = c->raw_bits[code];
-    if (c->raw_bits_max <= 32)
-        nt_bitw_prepend(w, raw, rb);
-    else
-        nt_bitw_prepend_wide(w, raw, rb);
-    if (escaped)
-        nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
+    return (size_t)(((uint64_t)nc * (uint64_t)c->raw_bits_max + 7) / 8);
 }
 
-/* Encodes words [0, n) of src (one block) into w, last word first. */
+/* Writes the raw part of words [i0, i0 + nc) of src at dst. Returns bytes written, or an error. */
+NT_INLINE size_t nt_ans_put_raw_part(const nt_ans_codec *c, const void *src, size_t i0, size_t nc, uint8_t *dst,
+                                     size_t cap, nt_split_fn split)
+{
+    const int uniform = c->raw_bits_min == c->raw_bits_max, R = c->raw_bits_max;
+    size_t at = 0;
+    if (uniform && R == 8) {
+        if (nc > cap)
+            return NT_ERROR(DST_TOO_SMALL);
+        for (size_t i = 0; i < nc; i++) {
+            uint64_t raw;
+            split(nt_load_word(src, i0 + i, c->word_bytes), &raw);
+            dst[i] = (uint8_t)raw;
+        }
+        return nc;
+    }
+    {
+        /* Generic: count the bytes first (for the varint), then pack. */
+        uint64_t bits = 0;
+        size_t bytes, vl = 0;
+        nt_fbitw w;
+        for (size_t i = 0; i < nc && !uniform; i++) {
+            uint64_t raw;
+            bits += (uint64_t)c->raw_bits[split(nt_load_word(src, i0 + i, c->word_bytes), &raw)];
+        }
+        if (uniform)
+            bits = (uint64_t)nc * (uint64_t)R;
+        bytes = (size_t)((bits + 7) / 8);
+        if (!uniform) {
+            uint8_t v[10];
+            vl = nt_varint_put(v, bytes);
+            if (vl > cap)
+                return NT_ERROR(DST_TOO_SMALL);
+            memcpy(dst, v, vl);
+        }
+        w.p = dst + vl;
+        w.cap = cap - vl;
+        w.len = 0;
+        w.acc = 0;
+        w.nacc = 0;
+        w.overflow = 0;
+        for (size_t i = 0; i < nc; i++) {
+            uint64_t raw;
+            const int rb = c->raw_bits[split(nt_load_word(src, i0 + i, c->word_bytes), &raw)];
+            if (rb > 32) {
+                nt_fbitw_put(&w, (uint32_t)(raw >> 32), rb - 32);
+                nt_fbitw_put(&w, (uint32_t)raw, 32);
+            } else {
+                nt_fbitw_put(&w, (uint32_t)raw, rb);
+            }
+        }
+        nt_fbitw_flush(&w);
+        if (w.overflow)
+            return NT_ERROR(DST_TOO_SMALL);
+        at = vl + w.len;
+    }
+    return at;
+}
+
+/* Encodes the ANS parts of words [0, n) of src (one block) into w, last word first, and records
+ * where each chunk's part starts: seg[k] for chunk k, seg[nchunks] = the end. */
 NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t, const void *src, size_t n,
-                                  nt_bitw *w, nt_split_fn split)
+                                  nt_bitw *w, nt_split_fn split, uint8_t **seg)
 {
     const int lanes = c->lanes, log = t->log, esc = c->ncodes;
+    const size_t chunk = c->chunk, nchunks = (n + chunk - 1) / chunk;
     uint32_t st[NT_ANS_MAX_LANES];
-    int j = n ? (int)((n - 1) % (size_t)lanes) : 0;  /* lane of the last word */
-    if (c->coder == 0) {
-        const uint32_t size = 1u << log;
-        for (int l = 0; l < lanes; l++)
-            st[l] = size; /* state index 0 */
-        for (size_t i = n; i-- > 0;) {
-            uint64_t raw;
-            const int code = split(nt_load_word(src, i, c->word_bytes), &raw);
-            const int escaped = t->norm[code] == 0;
-            const nt_tans_csym cs = t->tans_csym[escaped ? esc : code];
-            const uint32_t x = st[j];
-            const int nb = (int)((x + cs.delta_nb) >> 16);
-            if (c->raw_bits_max + log <= 32 && !escaped) {
-                /* one prepend: state bits, then raw bits */
-                const int rb = c->raw_bits[code];
-                nt_bitw_prepend(w, ((uint64_t)(x & ((1u << nb) - 1)) << rb) | raw, nb + rb);
-            } else {
-                nt_ans_put_code_raw(c, w, code, raw, escaped);
-                nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
-            }
-            st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
-            j = j ? j - 1 : lanes - 1;
+    int j = n ? (int)((n - 1) % (size_t)lanes) : 0; /* lane of the last word */
+    const uint32_t size = 1u << log;
+    const int S = log + NT_ANS_RANS_EXTRA;
+    const uint32_t L = 1u << S;
+    for (int l = 0; l < lanes; l++)
+        st[l] = c->coder == 0 ? size : L; /* tANS: state index 0; rANS: x = L */
+    seg[nchunks] = w->p;
+    for (size_t k = nchunks; k-- > 0;) {
+        const size_t i0 = k * chunk;
+        if (k + 1 < nchunks) {
+            nt_bitw_finish(w); /* chunk k + 1's ANS part starts on a byte, with its sentinel */
+            seg[k + 1] = w->p;
         }
-        for (int l = lanes; l-- > 0;)
-            nt_bitw_prepend(w, st[l] - size, log);
-    } else {
-        const int S = log + NT_ANS_RANS_EXTRA;
-        const uint32_t L = 1u << S;
-        for (int l = 0; l < lanes; l++)
-            st[l] = L;
-        for (size_t i = n; i-- > 0;) {
+        for (size_t i = (k + 1 == nchunks ? n : i0 + chunk); i-- > i0;) {
             uint64_t raw;
             const int code = split(nt_load_word(src, i, c->word_bytes), &raw);
             const int escaped = t->norm[code] == 0, sym = escaped ? esc : code;
-            const uint32_t x = st[j], f = t->norm[sym];
-            uint32_t y;
-            int nb = log - nt_ans_highbit32(f); /* then x >> nb has highbit S - nb */
-            if (nb > 0 && (x >> nb) < (f << (S - log)))
-                nb--;
-            y = x >> nb;                        /* y in [f 2^(S-P), 2 f 2^(S-P)) */
-            nt_ans_put_code_raw(c, w, code, raw, escaped);
-            nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
-            st[j] = ((y / f) << log) + (y % f) + t->cumul[sym]; /* x = C(s, y) */
+            const uint32_t x = st[j];
+            if (escaped)
+                nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
+            if (c->coder == 0) {
+                const nt_tans_csym cs = t->tans_csym[sym];
+                const int nb = (int)((x + cs.delta_nb) >> 16);
+                nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
+                st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
+            } else {
+                const uint32_t f = t->norm[sym];
+                uint32_t y;
+                int nb = log - nt_ans_highbit32(f); /* then x >> nb has highbit S - nb */
+                if (nb > 0 && (x >> nb) < (f << (S - log)))
+                    nb--;
+                y = x >> nb; /* y in [f 2^(S-P), 2 f 2^(S-P)) */
+                nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
+                st[j] = ((y / f) << log) + (y % f) + t->cumul[sym]; /* x = C(s, y) */
+            }
             j = j ? j - 1 : lanes - 1;
         }
-        for (int l = lanes; l-- > 0;)
-            nt_bitw_prepend(w, st[l] - L, S);
     }
+    for (int l = lanes; l-- > 0;)
+        nt_bitw_prepend(w, st[l] - (c->coder == 0 ? size : L), c->coder == 0 ? log : S);
     nt_bitw_finish(w);
+    seg[0] = w->p;
     return w->overflow ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ block decoder */
 
-#if defined(__clang__)
-#define NT_UNROLL _Pragma("unroll")
-#elif defined(__GNUC__)
-#define NT_UNROLL _Pragma("GCC unroll 32")
-#else
-#define NT_UNROLL
-#endif
-
-/* One tANS word, read with every check: the tail of a block, escapes, very wide words. */
-NT_INLINE int nt_tans_decode_word(const nt_ans_codec *c, const nt_tans_dcell *dt, nt_bitr *r, uint32_t *state,
-                                  void *dst, size_t i, nt_join_fn join)
+/* Raw bits of word k of a chunk whose codes all have R raw bits (R <= 57). */
+NT_INLINE uint64_t nt_ans_raw_uniform(const uint8_t *raw, size_t raw_size, size_t k, int R)
 {
-    const nt_tans_dcell e = dt[*state];
-    const uint32_t bits = (uint32_t)nt_bitr_read(r, e.nb);
-    int code = e.sym;
-    uint64_t raw;
-    if (code == c->ncodes) {
-        code = (int)nt_bitr_read(r, c->code_bits);
-        if (code >= c->ncodes)
-            return NT_ERR_CORRUPT_DATA;
+    if (R == 8)
+        return raw[k];
+    if (R == 16)
+        return ((uint64_t)raw[2 * k] << 8) | raw[2 * k + 1];
+    {
+        const uint64_t bit = (uint64_t)k * (uint64_t)R;
+        const size_t byte = (size_t)(bit >> 3);
+        uint64_t v;
+        if (byte + 8 <= raw_size) {
+            v = nt_ans_load_be64(raw + byte);
+        } else {
+            v = 0;
+            for (size_t b = 0; b < 8; b++)
+                v = (v << 8) | (byte + b < raw_size ? raw[byte + b] : 0);
+        }
+        return ((v << (bit & 7)) >> 1) >> (63 - R);
     }
-    raw = nt_bitr_read_wide(r, c->raw_bits[code]);
-    if (nt_bitr_over(r))
-        return NT_ERR_SRC_TRUNCATED;
-    *state = e.base + bits;
-    nt_store_word(dst, i, join(code, raw), c->word_bytes);
-    return 0;
 }
 
 /* Decodes the n words of one block from src (avail bytes); *used is set to the bytes the block
@@ -884,138 +935,182 @@ NT_INLINE int nt_tans_decode_word(const nt_ans_codec *c, const nt_tans_dcell *dt
 NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t, const uint8_t *src,
                                   size_t avail, void *dst, size_t n, nt_join_fn join, size_t *used)
 {
-    const int lanes = c->lanes, log = t->log;
+    const int lanes = c->lanes, log = t->log, esc = c->ncodes, R = c->raw_bits_max;
+    const int uniform = c->raw_bits_min == c->raw_bits_max;
+    const int S = log + NT_ANS_RANS_EXTRA;
+    const uint32_t L = 1u << S;
     uint32_t st[NT_ANS_MAX_LANES];
-    nt_bitr r;
-    size_t i = 0;
-    if (avail == 0)
-        return NT_ERR_SRC_TRUNCATED;
-    if (src[0] == 0)
-        return NT_ERR_CORRUPT_DATA;
-    nt_bitr_init(&r, src, avail);
-    r.pos = (uint64_t)(8 - nt_ans_highbit32(src[0])); /* leading zeros and the sentinel 1 */
-    if (c->coder == 0) {
-        const nt_tans_dcell *dt = t->tans_dt;
-        const int maxw = log + c->raw_bits_max; /* bits of a word that is not escaped */
-        for (int j = 0; j < lanes; j++)
-            st[j] = (uint32_t)nt_bitr_read(&r, log);
-        if (maxw <= 57 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8)) {
-            /* Fast path: whole rounds of `lanes` words while every 8-byte load stays inside the
-             * buffer; one 64-bit window serves two words when two fit in 57 bits. The states are
-             * named scalars so that they stay in registers. */
-            const int per = 2 * maxw <= 57 ? 2 : 1, R = c->raw_bits_max;
-            const int uniform = c->raw_bits_min == c->raw_bits_max;
-            const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(maxw + c->code_bits);
-            const uint8_t *buf = src;
-            uint64_t pos = r.pos, win = 0;
-            uint32_t s0 = st[0], s1 = lanes > 1 ? st[1] : 0, s2 = lanes > 2 ? st[2] : 0, s3 = lanes > 3 ? st[3] : 0;
-            uint32_t s4 = lanes > 4 ? st[4] : 0, s5 = lanes > 4 ? st[5] : 0, s6 = lanes > 4 ? st[6] : 0;
-            uint32_t s7 = lanes > 4 ? st[7] : 0;
-/* One word of lane J with state S: a new window first when J starts a window. */
+    size_t p = 0;
+    for (size_t i0 = 0; i0 < n; i0 += c->chunk) {
+        const size_t nc = n - i0 < c->chunk ? n - i0 : c->chunk;
+        const uint8_t *raw;
+        size_t raw_size, i = 0;
+        nt_bitr r, rr;
+        /* the raw part */
+        if (uniform) {
+            raw_size = nt_ans_raw_part_size(c, nc);
+        } else {
+            uint64_t v;
+            size_t vl = nt_varint_get(src + p, avail - p, &v);
+            if (!vl)
+                return avail - p < 10 ? NT_ERR_SRC_TRUNCATED : NT_ERR_CORRUPT_DATA;
+            p += vl;
+            if (v > avail - p)
+                return NT_ERR_SRC_TRUNCATED;
+            raw_size = (size_t)v;
+        }
+        if (raw_size > avail - p)
+            return NT_ERR_SRC_TRUNCATED;
+        raw = src + p;
+        p += raw_size;
+        nt_bitr_init(&rr, raw, raw_size);
+        /* the ANS part: leading zero bits and a sentinel 1, then (first chunk) the states */
+        if (p >= avail)
+            return NT_ERR_SRC_TRUNCATED;
+        if (src[p] == 0)
+            return NT_ERR_CORRUPT_DATA;
+        nt_bitr_init(&r, src + p, avail - p);
+        r.pos = (uint64_t)(8 - nt_ans_highbit32(src[p]));
+        if (i0 == 0) {
+            for (int j = 0; j < lanes; j++)
+                st[j] = c->coder == 0 ? (uint32_t)nt_bitr_read(&r, log) : L + (uint32_t)nt_bitr_read(&r, S);
+        }
+        if (c->coder == 0) {
+            const nt_tans_dcell *dt = t->tans_dt;
+            /* Fast path: rounds of `lanes` words (lanes 1, 2, 4 or 8, all codes with the same raw
+             * width); one 64-bit window of ANS bits serves `per` words, and every 8-byte load stays
+             * inside the buffer. The states are named scalars so that they stay in registers. */
+            if (uniform && R <= 57 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8)) {
+                const int per = 57 / log < lanes ? 57 / log : lanes;
+                const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(log + c->code_bits);
+                const uint8_t *buf = src + p;
+                uint64_t pos = r.pos, win = 0;
+                uint32_t s0 = st[0], s1 = lanes > 1 ? st[1] : 0, s2 = lanes > 2 ? st[2] : 0;
+                uint32_t s3 = lanes > 3 ? st[3] : 0, s4 = lanes > 4 ? st[4] : 0, s5 = lanes > 4 ? st[5] : 0;
+                uint32_t s6 = lanes > 4 ? st[6] : 0, s7 = lanes > 4 ? st[7] : 0;
+/* One word of lane J with state S: a new window first when J starts one. An escape is decoded
+ * by the careful reader, after which the window is reloaded. */
 #define NT_TANS_FAST_WORD(S, J)                                                                     \
     do {                                                                                            \
+        const nt_tans_dcell e = dt[S];                                                              \
         if ((J) % per == 0)                                                                         \
             win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                                  \
-        {                                                                                           \
-            const nt_tans_dcell e = dt[S];                                                          \
-            const int rb = uniform ? R : e.raw, k = e.nb + rb;                                      \
-            uint64_t v;                                                                             \
-            if (NT_UNLIKELY(e.sym == c->ncodes)) {                                                  \
-                uint32_t x = S;                                                                     \
-                int err;                                                                            \
-                r.pos = pos;                                                                        \
-                err = nt_tans_decode_word(c, dt, &r, &x, dst, i + (J), join);                       \
-                if (err)                                                                            \
-                    return err;                                                                     \
-                S = x;                                                                              \
-                pos = r.pos;                                                                        \
-                win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                              \
-            } else {                                                                                \
-                /* v = the word's k bits: state bits, then raw bits */                              \
-                v = c->raw_bits_min > 0 ? win >> (64 - k) : (win >> 1) >> (63 - k);                 \
-                win <<= k;                                                                          \
-                pos += (uint64_t)k;                                                                 \
-                S = e.base + (uint32_t)(v >> rb); /* x = base + bits */                             \
-                nt_store_word(dst, i + (J), join(e.sym, v & ((1ull << rb) - 1)), c->word_bytes);    \
-            }                                                                                       \
+        if (NT_UNLIKELY(e.sym == esc)) {                                                            \
+            int code_;                                                                              \
+            r.pos = pos;                                                                            \
+            S = e.base + (uint32_t)nt_bitr_read(&r, e.nb);                                          \
+            code_ = (int)nt_bitr_read(&r, c->code_bits);                                            \
+            if (code_ >= c->ncodes)                                                                 \
+                return NT_ERR_CORRUPT_DATA;                                                         \
+            pos = r.pos;                                                                            \
+            win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                                  \
+            nt_store_word(dst, i0 + i + (J), join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
+                          c->word_bytes);                                                           \
+        } else {                                                                                    \
+            /* x = base + the next nb bits; the word = join(symbol, its raw bits) */                \
+            S = e.base + (uint32_t)((win >> 1) >> (63 - e.nb));                                     \
+            win <<= e.nb;                                                                           \
+            pos += e.nb;                                                                            \
+            nt_store_word(dst, i0 + i + (J), join(e.sym, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
+                          c->word_bytes);                                                           \
         }                                                                                           \
     } while (0)
-            while (i + (size_t)lanes <= n && pos + round_bits < r.fast_end) {
-                NT_TANS_FAST_WORD(s0, 0);
+                if (c->chunk % 8 == 0) {
+                    /* (lane of word i0 + i is i mod lanes: chunks are multiples of 8 words) */
+                    while (i + (size_t)lanes <= nc && pos + round_bits < r.fast_end) {
+                        NT_TANS_FAST_WORD(s0, 0);
+                        if (lanes > 1)
+                            NT_TANS_FAST_WORD(s1, 1);
+                        if (lanes > 2) {
+                            NT_TANS_FAST_WORD(s2, 2);
+                            NT_TANS_FAST_WORD(s3, 3);
+                        }
+                        if (lanes > 4) {
+                            NT_TANS_FAST_WORD(s4, 4);
+                            NT_TANS_FAST_WORD(s5, 5);
+                            NT_TANS_FAST_WORD(s6, 6);
+                            NT_TANS_FAST_WORD(s7, 7);
+                        }
+                        i += (size_t)lanes;
+                    }
+                }
+#undef NT_TANS_FAST_WORD
+                r.pos = pos;
+                st[0] = s0;
                 if (lanes > 1)
-                    NT_TANS_FAST_WORD(s1, 1);
+                    st[1] = s1;
                 if (lanes > 2) {
-                    NT_TANS_FAST_WORD(s2, 2);
-                    NT_TANS_FAST_WORD(s3, 3);
+                    st[2] = s2;
+                    st[3] = s3;
                 }
                 if (lanes > 4) {
-                    NT_TANS_FAST_WORD(s4, 4);
-                    NT_TANS_FAST_WORD(s5, 5);
-                    NT_TANS_FAST_WORD(s6, 6);
-                    NT_TANS_FAST_WORD(s7, 7);
+                    st[4] = s4;
+                    st[5] = s5;
+                    st[6] = s6;
+                    st[7] = s7;
                 }
-                i += (size_t)lanes;
             }
-#undef NT_TANS_FAST_WORD
-            r.pos = pos;
-            st[0] = s0;
-            if (lanes > 1)
-                st[1] = s1;
-            if (lanes > 2) {
-                st[2] = s2;
-                st[3] = s3;
-            }
-            if (lanes > 4) {
-                st[4] = s4;
-                st[5] = s5;
-                st[6] = s6;
-                st[7] = s7;
-            }
-        }
-        for (; i < n; i++) {
-            int err = nt_tans_decode_word(c, dt, &r, &st[i % (size_t)lanes], dst, i, join);
-            if (err)
-                return err;
-        }
-        for (int j = 0; j < lanes; j++)
-            if (st[j] != 0)
-                return NT_ERR_CORRUPT_DATA;
-    } else {
-        const int S = log + NT_ANS_RANS_EXTRA;
-        const uint32_t L = 1u << S, mask = (1u << log) - 1;
-        const nt_rans_dcell *dt = t->rans_dt;
-        for (int j = 0; j < lanes; j++)
-            st[j] = L + (uint32_t)nt_bitr_read(&r, S);
-        for (; i < n; i++) {
-            const int j = (int)(i % (size_t)lanes);
-            uint32_t x = st[j];
-            const nt_rans_dcell e = dt[x & mask];
-            const uint32_t f = e.freq ? e.freq : (1u << 16);
-            int code = e.sym, nb;
-            uint64_t raw;
-            x = f * (x >> log) + e.offset; /* x = f_s (x >> P) + slot - c_s */
-            nb = S - nt_ans_highbit32(x);
-            x = (x << nb) | (uint32_t)nt_bitr_read(&r, nb);
-            if (code == c->ncodes) {
-                code = (int)nt_bitr_read(&r, c->code_bits);
-                if (code >= c->ncodes)
+            /* Careful path: the rest of the chunk, with every check. */
+            for (; i < nc; i++) {
+                uint32_t *x = &st[(i0 + i) % (size_t)lanes];
+                const nt_tans_dcell e = dt[*x];
+                int code = e.sym;
+                *x = e.base + (uint32_t)nt_bitr_read(&r, e.nb);
+                if (code == esc) {
+                    code = (int)nt_bitr_read(&r, c->code_bits);
+                    if (code >= c->ncodes)
+                        return NT_ERR_CORRUPT_DATA;
+                }
+                if (nt_bitr_over(&r))
+                    return NT_ERR_SRC_TRUNCATED;
+                if (uniform)
+                    rr.pos = (uint64_t)i * (uint64_t)R;
+                nt_store_word(dst, i0 + i, join(code, nt_bitr_read_wide(&rr, c->raw_bits[code])), c->word_bytes);
+                if (nt_bitr_over(&rr))
                     return NT_ERR_CORRUPT_DATA;
             }
-            raw = nt_bitr_read_wide(&r, c->raw_bits[code]);
-            if (nt_bitr_over(&r))
-                return NT_ERR_SRC_TRUNCATED;
-            st[j] = x;
-            nt_store_word(dst, i, join(code, raw), c->word_bytes);
+        } else {
+            const uint32_t mask = (1u << log) - 1;
+            const nt_rans_dcell *dt = t->rans_dt;
+            for (; i < nc; i++) {
+                uint32_t *px = &st[(i0 + i) % (size_t)lanes], x = *px;
+                const nt_rans_dcell e = dt[x & mask];
+                const uint32_t f = e.freq ? e.freq : (1u << 16);
+                int code = e.sym, nb;
+                x = f * (x >> log) + e.offset; /* x = f_s (x >> P) + slot - c_s */
+                nb = S - nt_ans_highbit32(x);
+                *px = (x << nb) | (uint32_t)nt_bitr_read(&r, nb);
+                if (code == esc) {
+                    code = (int)nt_bitr_read(&r, c->code_bits);
+                    if (code >= c->ncodes)
+                        return NT_ERR_CORRUPT_DATA;
+                }
+                if (nt_bitr_over(&r))
+                    return NT_ERR_SRC_TRUNCATED;
+                if (uniform)
+                    rr.pos = (uint64_t)i * (uint64_t)R;
+                nt_store_word(dst, i0 + i, join(code, nt_bitr_read_wide(&rr, c->raw_bits[code])), c->word_bytes);
+                if (nt_bitr_over(&rr))
+                    return NT_ERR_CORRUPT_DATA;
+            }
         }
-        for (int j = 0; j < lanes; j++)
-            if (st[j] != L)
-                return NT_ERR_CORRUPT_DATA;
+        /* the ANS part ends exactly on a byte boundary; the raw part is zero-padded to one */
+        if (nt_bitr_over(&r))
+            return NT_ERR_SRC_TRUNCATED;
+        if (r.pos & 7)
+            return NT_ERR_CORRUPT_DATA;
+        if (uniform)
+            rr.pos = (uint64_t)nc * (uint64_t)R;
+        else if ((rr.pos + 7) / 8 != raw_size)
+            return NT_ERR_CORRUPT_DATA; /* the varint told the size: it must be used exactly */
+        if ((rr.pos & 7) && rr.pos <= rr.nbits && nt_bitr_read(&rr, (int)(8 - (rr.pos & 7))) != 0)
+            return NT_ERR_CORRUPT_DATA;
+        p += (size_t)(r.pos >> 3);
     }
-    if (nt_bitr_over(&r))
-        return NT_ERR_SRC_TRUNCATED;
-    if (r.pos & 7)
-        return NT_ERR_CORRUPT_DATA; /* a block ends on a byte boundary */
-    *used = (size_t)(r.pos >> 3);
+    for (int j = 0; j < lanes; j++)
+        if (st[j] != (c->coder == 0 ? 0 : L))
+            return NT_ERR_CORRUPT_DATA;
+    *used = p;
     return 0;
 }
 
@@ -1091,27 +1186,32 @@ NT_FN void nt_ans_cumul(const uint32_t *norm, int nsym, uint32_t *cumul)
     cumul[nsym] = c;
 }
 
-/* The whole encoder: header, then each block (its model if adaptive, then its body). */
+/* The whole encoder: header, then each block (its model if adaptive, then its chunks). */
 NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, const void *src, size_t n,
                                nt_split_fn split)
 {
     uint8_t *out = (uint8_t *)dst;
+    uint8_t **seg = NULL;
     size_t pos, res;
     nt_ans_work wk;
     nt_ans_tables t;
-    uint64_t bsize = c->block ? c->block : (uint64_t)n;
+    const uint64_t bsize = c->block ? c->block : (uint64_t)n;
+    const int uniform = c->raw_bits_min == c->raw_bits_max;
     if (!dst || (!src && n))
         return NT_ERROR(BAD_ARGUMENT);
     if (n > NT_ANS_MAX_COUNT)
         return NT_ERROR(TOO_LARGE);
     res = nt_ans_header_write(out, cap, c, n);
-    if (nt_ans_is_error(res))
+    if (nt_ans_is_error(res) || n == 0)
         return res;
     pos = res;
-    if (n == 0)
-        return pos;
     if (nt_ans_work_alloc(&wk, c, 1) != 0)
         return NT_ERROR(NO_MEMORY);
+    seg = (uint8_t **)malloc(sizeof(uint8_t *) * (size_t)((bsize + c->chunk - 1) / c->chunk + 1));
+    if (!seg) {
+        nt_ans_work_free(&wk);
+        return NT_ERROR(NO_MEMORY);
+    }
     memset(&t, 0, sizeof t);
     t.log = c->log;
     t.norm = c->norm;
@@ -1120,11 +1220,14 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
     t.cumul = wk.cumul;
     if (!c->adaptive)
         nt_ans_cumul(c->norm, c->ncodes + 1, wk.cumul);
-    for (uint64_t b0 = 0; b0 < n; b0 += bsize) {
-        size_t bn = (size_t)((n - b0) < bsize ? (n - b0) : bsize);
+    res = 0;
+    for (uint64_t b0 = 0; b0 < n && !res; b0 += bsize) {
+        const size_t bn = (size_t)((n - b0) < bsize ? (n - b0) : bsize), nchunks = (bn + c->chunk - 1) / c->chunk;
         const uint8_t *bsrc = (const uint8_t *)src + b0 * (uint64_t)c->word_bytes;
+        uint64_t raw_room = uniform ? (uint64_t)(bn / c->chunk) * nt_ans_raw_part_size(c, c->chunk) +
+                                          nt_ans_raw_part_size(c, bn % c->chunk)
+                                    : ((uint64_t)bn * (uint64_t)c->raw_bits_max + 7) / 8 + 10 * (uint64_t)nchunks;
         nt_bitw w;
-        size_t body;
         if (c->adaptive) {
             int log;
             for (int s = 0; s <= c->ncodes; s++)
@@ -1135,15 +1238,14 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
             }
             log = nt_ans_choose_log(wk.count, c->ncodes, c->log, c->coder == 0 ? 5 : 8, wk.norm, wk.tmp);
             if (log < 0) {
-                nt_ans_work_free(&wk);
-                return NT_ERROR(GENERIC);
+                res = NT_ERROR(GENERIC);
+                break;
             }
             res = nt_ans_model_write(out + pos, cap - pos, wk.norm, c->ncodes, log);
-            if (nt_ans_is_error(res)) {
-                nt_ans_work_free(&wk);
-                return res;
-            }
+            if (nt_ans_is_error(res))
+                break;
             pos += res;
+            res = 0;
             t.log = log;
             t.norm = wk.norm;
             if (c->coder == 0) {
@@ -1154,18 +1256,33 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
                 nt_ans_cumul(wk.norm, c->ncodes + 1, wk.cumul);
             }
         }
-        /* The body is written backwards from the end of dst, then moved down to pos. */
-        nt_bitw_init(&w, out + pos, out + cap);
-        if (nt_ans_encode_block(c, &t, bsrc, bn, &w, split) != 0) {
-            nt_ans_work_free(&wk);
-            return NT_ERROR(DST_TOO_SMALL);
+        /* The ANS parts are written backwards from the end of dst, leaving room for the raw parts;
+         * then each chunk's raw part is written and its ANS part moved down after it. */
+        if (raw_room > cap - pos) {
+            res = NT_ERROR(DST_TOO_SMALL);
+            break;
         }
-        body = (size_t)(out + cap - w.p);
-        memmove(out + pos, w.p, body);
-        pos += body;
+        nt_bitw_init(&w, out + pos + raw_room, out + cap);
+        if (nt_ans_encode_block(c, &t, bsrc, bn, &w, split, seg) != 0) {
+            res = NT_ERROR(DST_TOO_SMALL);
+            break;
+        }
+        for (size_t k = 0; k < nchunks; k++) {
+            const size_t i0 = k * c->chunk, nc = bn - i0 < c->chunk ? bn - i0 : c->chunk;
+            const size_t len = (size_t)(seg[k + 1] - seg[k]);
+            size_t rl = nt_ans_put_raw_part(c, bsrc, i0, nc, out + pos, (size_t)(seg[k] - (out + pos)), split);
+            if (nt_ans_is_error(rl)) {
+                res = rl;
+                break;
+            }
+            pos += rl;
+            memmove(out + pos, seg[k], len);
+            pos += len;
+        }
     }
+    free(seg);
     nt_ans_work_free(&wk);
-    return pos;
+    return res ? res : pos;
 }
 
 /* The whole decoder. Decodes into dst (capacity n words); returns the number of words. */
