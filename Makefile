@@ -88,13 +88,13 @@ install: $(BUILD)/ntc
 
 # ---------------------------------------------------------------- demo, tests, bench
 
-demo: $(BUILD)/ntc
+demo: deps $(BUILD)/ntc
 	@sh tests/demo.sh "$(SHARED)"
 
-test: $(BUILD)/ntc
+test: deps $(BUILD)/ntc
 	@sh tests/run.sh "$(SHARED)" "$(SANITIZE)"
 
-bench: $(BUILD)/ntc
+bench: deps $(BUILD)/ntc
 	@sh tests/bench.sh "$(SHARED)"
 
 clean:

@@ -174,6 +174,8 @@ int main(int argc, char **argv)
                 status = 1;
         if (status)
             break;
+        if (check_only)
+            continue;
         if (t->model == NT_MODEL_STATIC && !t->have_counts) {
             nt_error(&d, t->loc,
                      "type '%s' has a static model but no counts: give 'counts { ... }' or --fit FILE",
@@ -181,8 +183,6 @@ int main(int argc, char **argv)
             status = 1;
             break;
         }
-        if (check_only)
-            continue;
         if (mkdir_p(outdir) != 0) {
             nt_fatal("cannot create directory '%s': %s", outdir, strerror(errno));
             status = 1;

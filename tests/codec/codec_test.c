@@ -1,18 +1,22 @@
 /*
  * codec_test.c — round trips, fault sweeps and compression figures for one generated type.
  *
- * Built once per type with -DNT_TYPE=name -DNT_TYPE_C='"dir/name.c"': it includes the generated
+ * Built once per type with -DNT_TYPE=name -DNT_TYPE_C='"dir/name.c"' (or from a file that defines
+ * NT_TYPE and includes the generated source before this one): it includes the generated
  * source itself, so besides the public API it can reach the type's split function to compute the
  * order-0 entropy bound of the coding pair.
  *
  *   codec_test exhaustive            every word (types up to 20 bits), shuffled, then sorted
  *   codec_test random N              N random words: uniform bits, float edge cases, small floats
  *   codec_test faults N              every truncation and every bit flip of an N-word stream
- *   codec_test file PATH[:TENSOR]    every tensor of matching width: round trip, size, bound
+ *   codec_test file PATH[:TENSOR] [MAX_PERCENT_OVER [MIN_RATIO]]
+ *                                    every tensor of matching width: round trip, size, bound
  *
  * Prints "PASS ..." or "FAIL ..." lines and exits 1 on any failure.
  */
-#include NT_TYPE_C
+#ifdef NT_TYPE_C
+#include NT_TYPE_C /* else the file including this one has included the generated source */
+#endif
 
 #include "nt_tensor_file.h"
 
@@ -274,7 +278,7 @@ static double bound_bits(const word_t *w, size_t n)
     return bits;
 }
 
-static void test_file(const char *spec, double max_over)
+static void test_file(const char *spec, double max_over, double min_ratio)
 {
     char path[4096], err[512];
     const char *want = NULL;
@@ -327,7 +331,7 @@ static void test_file(const char *spec, double max_over)
     }
     {
         double over = 100.0 * (total_out * 8 - total_bits) / total_bits;
-        int ok = max_over < 0 || over <= max_over;
+        int ok = (max_over < 0 || over <= max_over) && (min_ratio <= 0 || total_raw / total_out >= min_ratio);
         printf("%s file %s: %d tensors, %.0f -> %.0f bytes, ratio %.4f; order-0 bound %.0f bytes (ratio %.4f); "
                "%.3f%% above the bound\n",
                ok ? "PASS" : "FAIL", spec, ntens, total_raw, total_out, total_raw / total_out, total_bits / 8,
@@ -339,7 +343,7 @@ static void test_file(const char *spec, double max_over)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s exhaustive | random N | faults N | file PATH[:TENSOR] [MAX_PERCENT_OVER]\n", argv[0]);
+        fprintf(stderr, "usage: %s exhaustive | random N | faults N | file PATH[:TENSOR] [MAX_PERCENT_OVER [MIN_RATIO]]\n", argv[0]);
         return 2;
     }
     if (!strcmp(argv[1], "exhaustive"))
@@ -349,7 +353,7 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[1], "faults") && argc > 2)
         test_faults((size_t)strtoull(argv[2], NULL, 10));
     else if (!strcmp(argv[1], "file") && argc > 2)
-        test_file(argv[2], argc > 3 ? atof(argv[3]) : -1);
+        test_file(argv[2], argc > 3 ? atof(argv[3]) : -1, argc > 4 ? atof(argv[4]) : 0);
     else {
         fprintf(stderr, "%s: unknown mode '%s'\n", argv[0], argv[1]);
         return 2;
