@@ -97,7 +97,7 @@ NT_FN const char *nt_ans_error_name(size_t r)
 #define NT_ANS_RANS_EXTRA 8     /* rANS state has prob_bits + 8 bits of precision */
 #define NT_ANS_MAX_COUNT ((uint64_t)1 << 56) /* words per stream */
 
-/* Header: magic(2) version(1) flags(1) fingerprint(2) varint n(<=8). */
+/* Header: magic (2), version and kind (1), fingerprint (2), varint n (<= 9). */
 #define NT_ANS_HEADER_MAX 14
 /* Per block: the model section. */
 #define NT_ANS_BLOCK_OVERHEAD(code_bits) (12 + ((4 + 3 + 2 * 12 + ((size_t)1 << (code_bits)) * 40) + 7) / 8)
@@ -729,16 +729,21 @@ NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int lo
 
 /* ------------------------------------------------------------------ the stream header */
 
+/* Header byte 2: the format version in the high nibble, the coder and model kind in the low. */
+NT_INLINE uint8_t nt_ans_header_kind(const nt_ans_codec *c)
+{
+    return (uint8_t)((NT_ANS_VERSION << 4) | (c->coder & 3) | (c->adaptive ? 4 : 0));
+}
+
 NT_FN size_t nt_ans_header_write(uint8_t *dst, size_t cap, const nt_ans_codec *c, uint64_t n)
 {
     uint8_t h[NT_ANS_HEADER_MAX];
-    size_t len = 6;
+    size_t len = 5;
     h[0] = NT_ANS_MAGIC0;
     h[1] = NT_ANS_MAGIC1;
-    h[2] = NT_ANS_VERSION;
-    h[3] = (uint8_t)((c->coder & 3) | (c->adaptive ? 4 : 0));
-    h[4] = (uint8_t)(c->fingerprint & 0xff);
-    h[5] = (uint8_t)(c->fingerprint >> 8);
+    h[2] = nt_ans_header_kind(c);
+    h[3] = (uint8_t)(c->fingerprint & 0xff);
+    h[4] = (uint8_t)(c->fingerprint >> 8);
     len += nt_varint_put(h + len, n);
     if (len > cap)
         return NT_ERROR(DST_TOO_SMALL);
@@ -749,21 +754,20 @@ NT_FN size_t nt_ans_header_write(uint8_t *dst, size_t cap, const nt_ans_codec *c
 NT_FN size_t nt_ans_header_read(const uint8_t *src, size_t size, const nt_ans_codec *c, uint64_t *n)
 {
     size_t used;
-    if (size >= 2 && (src[0] != NT_ANS_MAGIC0 || src[1] != NT_ANS_MAGIC1))
+    if ((size >= 1 && src[0] != NT_ANS_MAGIC0) || (size >= 2 && src[1] != NT_ANS_MAGIC1))
         return NT_ERROR(BAD_MAGIC);
-    if (size < 7)
-        return NT_ERROR(SRC_TRUNCATED);
-    if (src[2] != NT_ANS_VERSION)
+    if (size >= 3 && (src[2] >> 4) != NT_ANS_VERSION)
         return NT_ERROR(BAD_VERSION);
-    if (src[3] != (uint8_t)((c->coder & 3) | (c->adaptive ? 4 : 0)) ||
-        (uint16_t)(src[4] | (src[5] << 8)) != c->fingerprint)
+    if (size < 6)
+        return NT_ERROR(SRC_TRUNCATED);
+    if (src[2] != nt_ans_header_kind(c) || (uint16_t)(src[3] | (src[4] << 8)) != c->fingerprint)
         return NT_ERROR(WRONG_TYPE);
-    used = nt_varint_get(src + 6, size - 6, n);
+    used = nt_varint_get(src + 5, size - 5, n);
     if (!used)
-        return (size - 6 < 9 && (src[size - 1] & 0x80)) ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_HEADER);
+        return (size - 5 < 9 && (src[size - 1] & 0x80)) ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_HEADER);
     if (*n > NT_ANS_MAX_COUNT)
         return NT_ERROR(CORRUPT_HEADER);
-    return 6 + used;
+    return 5 + used;
 }
 
 /* ------------------------------------------------------------------ block encoder */
