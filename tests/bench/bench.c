@@ -2,12 +2,15 @@
  * bench.c — encode/decode speed of one generated type next to libzstd, on the same bytes, in
  * the same run (these machines are shared and noisy: only side-by-side ratios mean much).
  *
- * Built with -DNT_TYPE=name -DNT_TYPE_C='"dir/name.c"' -lzstd.
+ * Built with -DNT_TYPE=name -DNT_TYPE_C='"dir/name.c"' -lzstd (or from a file that defines NT_TYPE
+ * and includes the generated source first, as tests/bench.sh does).
  *   bench FILE MEGABYTES
  * The words are drawn at random from FILE's own words (all tensors of the type's width), so the
  * data has the real distribution without the repeats a tiled copy would hand to zstd.
  */
-#include NT_TYPE_C
+#ifdef NT_TYPE_C
+#include NT_TYPE_C /* else the including file has included the generated source */
+#endif
 
 #include "nt_tensor_file.h"
 
