@@ -364,6 +364,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     const char *n = t->name;
     const int nsym = t->ncodes + 1, size = 1 << t->table_log;
     uint32_t *norm = NULL;
+    uint16_t *sym_word = NULL;
     uint64_t *vals = NULL;
     int rc = -1;
     if (!o.f) {
@@ -403,6 +404,20 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
         out_array_u(&o, "uint8_t", name, vals, (size_t)nsym);
     }
 
+    /* 16-bit split types: each symbol's part of the word, for the decoder's two-pass fast path */
+    if (t->map == NT_MAP_SPLIT && t->word_bits > 8 && t->word_bits <= 16) {
+        char name[300];
+        sym_word = calloc((size_t)nsym, sizeof(uint16_t));
+        if (!sym_word)
+            goto done;
+        for (int k = 0; k < t->ncodes; k++)
+            vals[k] = sym_word[k] = (uint16_t)nt_word_join(t, k, 0);
+        vals[t->ncodes] = sym_word[t->ncodes] = 0;
+        snprintf(name, sizeof name, "%s_sym_word", n);
+        out(&o, "\n/* each symbol's part of the storage word: join(code, 0) */\n");
+        out_array_u(&o, "uint16_t", name, vals, (size_t)nsym);
+    }
+
     if (norm) {
         char name[300];
         uint8_t *raw = malloc((size_t)nsym);
@@ -424,7 +439,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
             nt_tans_dcell *dt = malloc(sizeof(nt_tans_dcell) * (size_t)size);
             uint32_t *state = malloc(sizeof(uint32_t) * (size_t)size);
             nt_tans_csym *cs = malloc(sizeof(nt_tans_csym) * (size_t)nsym);
-            if (!dt || !state || !cs || nt_tans_build_dtable(norm, raw, nsym, t->table_log, dt, scratch) != 0 ||
+            if (!dt || !state || !cs || nt_tans_build_dtable(norm, raw, sym_word, nsym, t->table_log, dt, scratch) != 0 ||
                 nt_tans_build_ctable(norm, nsym, t->table_log, state, cs, scratch) != 0) {
                 free(dt);
                 free(state);
@@ -433,12 +448,12 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
                 free(scratch);
                 goto done;
             }
-            out(&o, "\n/* decode cells {base, nb, raw, sym, 0}: state u decodes symbol sym, then reads nb bits b\n"
-                    " * and moves to state base + b */\n");
+            out(&o, "\n/* decode cells {base, nb, raw, sym, word}: state u decodes symbol sym (word: its part of\n"
+                    " * the storage word), then reads nb bits b and moves to state base + b */\n");
             out(&o, "static const nt_tans_dcell %s_dt[%d] = {", n, size);
             for (int u = 0; u < size; u++)
-                out(&o, "%s{%u, %u, %u, %u, 0}%s", u % 4 == 0 ? "\n    " : " ", dt[u].base, dt[u].nb, dt[u].raw,
-                    dt[u].sym, u + 1 < size ? "," : "");
+                out(&o, "%s{%u, %u, %u, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].base, dt[u].nb, dt[u].raw,
+                    dt[u].sym, dt[u].word, u + 1 < size ? "," : "");
             out(&o, "\n};\n");
             for (int u = 0; u < size; u++)
                 vals[u] = state[u];
@@ -495,12 +510,16 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     if (norm) {
         out(&o, "    %s_norm,\n", n);
         if (t->coder == NT_CODER_TANS)
-            out(&o, "    %s_dt,\n    %s_state,\n    %s_csym,\n    0\n", n, n, n);
+            out(&o, "    %s_dt,\n    %s_state,\n    %s_csym,\n    0,\n", n, n, n);
         else
-            out(&o, "    0,\n    0,\n    0,\n    %s_dt\n", n);
+            out(&o, "    0,\n    0,\n    0,\n    %s_dt,\n", n);
     } else {
-        out(&o, "    0,\n    0,\n    0,\n    0,\n    0\n");
+        out(&o, "    0,\n    0,\n    0,\n    0,\n    0,\n");
     }
+    if (sym_word)
+        out(&o, "    %s_sym_word\n", n);
+    else
+        out(&o, "    0\n");
     out(&o, "};\n\n");
 
     out(&o, "/* ================================================================== the API */\n\n");
@@ -515,6 +534,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     rc = 0;
 done:
     free(norm);
+    free(sym_word);
     free(vals);
     if (fclose(o.f) != 0 || o.err) {
         nt_fatal("cannot write '%s'", path);

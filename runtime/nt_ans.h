@@ -374,7 +374,8 @@ typedef struct {
     uint8_t nb;
     uint8_t raw;
     uint16_t sym;
-    uint16_t pad;
+    uint16_t word;      /* the symbol's part of the storage word, join(sym, 0), when the codec has
+                         * sym_word (words of up to 16 bits that are code bits | raw bits); else 0 */
 } nt_tans_dcell;
 
 /* Encode tables: for each symbol, FSE's deltaNbBits / deltaFindState; and the state table. */
@@ -405,8 +406,8 @@ NT_FN int nt_tans_spread(const uint32_t *norm, int nsym, int log, uint16_t *spre
 /* Builds the decode table from normalised counts (phase 1: spread; phase 2: decode cells).
  * raw_bits[s] is copied into each cell. scratch: 2^log + nsym uint32_t... see NT_TANS_BUILD_SCRATCH. */
 #define NT_TANS_SCRATCH_WORDS(log, nsym) (((size_t)1 << (log)) / 2 + 1 + (size_t)(nsym))
-NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, int nsym, int log,
-                                nt_tans_dcell *dt, uint32_t *scratch)
+NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, const uint16_t *sym_word, int nsym,
+                               int log, nt_tans_dcell *dt, uint32_t *scratch)
 {
     const uint32_t size = 1u << log;
     uint16_t *spread = (uint16_t *)scratch;             /* size uint16 = size/2 uint32 */
@@ -423,7 +424,7 @@ NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, in
         dt[u].nb = (uint8_t)nb;
         dt[u].raw = raw_bits[s];
         dt[u].base = (uint16_t)((x << nb) - size);
-        dt[u].pad = 0;
+        dt[u].word = sym_word ? sym_word[s] : 0;
     }
     return 0;
 }
@@ -515,6 +516,10 @@ typedef struct {
     const uint32_t *tans_state;
     const nt_tans_csym *tans_csym;
     const nt_rans_dcell *rans_dt;
+    /* For 16-bit words that are the bitwise or of a code part and a raw part (split types):
+     * join(code, 0) for every symbol, copied into the decode cells so that a word is one or of
+     * the cell's part and join(0, raw). NULL otherwise. */
+    const uint16_t *sym_word;
 } nt_ans_codec;
 
 /* Split a word into code and raw bits / join them back (generated per type, inlined). */
@@ -934,6 +939,22 @@ NT_INLINE uint64_t nt_ans_raw_uniform(const uint8_t *raw, size_t raw_size, size_
     }
 }
 
+/* An escaped word met by the fast path: its state bits and its code, read with every check and
+ * kept out of line so that the fast path keeps its registers. Returns the new bit position. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+NT_FN uint64_t nt_tans_escape(const uint8_t *buf, size_t size, uint64_t pos, int nb, int code_bits, uint32_t *bits,
+                              int *code)
+{
+    nt_bitr r;
+    nt_bitr_init(&r, buf, size);
+    r.pos = pos;
+    *bits = (uint32_t)nt_bitr_read(&r, nb);
+    *code = (int)nt_bitr_read(&r, code_bits);
+    return r.pos;
+}
+
 /* Decodes the n words of one block from src (avail bytes); *used is set to the bytes the block
  * took. Returns 0 or an error code (positive NT_ERR_*). */
 NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t, const uint8_t *src,
@@ -988,6 +1009,8 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 const int per = 57 / log < lanes ? 57 / log : lanes;
                 const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(log + c->code_bits);
                 const uint8_t *buf = src + p;
+                const uint64_t pos_end = r.fast_end > round_bits ? r.fast_end - round_bits : 0;
+                uint16_t *const out16 = (uint16_t *)dst + i0; /* used only with sym_word */
                 uint64_t pos = r.pos, win = 0;
                 uint32_t s0 = st[0], s1 = lanes > 1 ? st[1] : 0, s2 = lanes > 2 ? st[2] : 0;
                 uint32_t s3 = lanes > 3 ? st[3] : 0, s4 = lanes > 4 ? st[4] : 0, s5 = lanes > 4 ? st[5] : 0;
@@ -1000,28 +1023,32 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         if ((J) % per == 0)                                                                         \
             win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                                  \
         if (NT_UNLIKELY(e.sym == esc)) {                                                            \
+            uint32_t bits_;                                                                         \
             int code_;                                                                              \
-            r.pos = pos;                                                                            \
-            S = e.base + (uint32_t)nt_bitr_read(&r, e.nb);                                          \
-            code_ = (int)nt_bitr_read(&r, c->code_bits);                                            \
+            pos = nt_tans_escape(buf, avail - p, pos, e.nb, c->code_bits, &bits_, &code_);          \
             if (code_ >= c->ncodes)                                                                 \
                 return NT_ERR_CORRUPT_DATA;                                                         \
-            pos = r.pos;                                                                            \
+            S = e.base + bits_;                                                                     \
             win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                                  \
             nt_store_word(dst, i0 + i + (J), join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
                           c->word_bytes);                                                           \
         } else {                                                                                    \
-            /* x = base + the next nb bits; the word = join(symbol, its raw bits) */                \
+            /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the      \
+             * symbol's part from the cell when the codec has sym_word */                           \
             S = e.base + (uint32_t)((win >> 1) >> (63 - e.nb));                                     \
             win <<= e.nb;                                                                           \
             pos += e.nb;                                                                            \
-            nt_store_word(dst, i0 + i + (J), join(e.sym, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
-                          c->word_bytes);                                                           \
+            if (c->sym_word)                                                                        \
+                out16[i + (J)] = (uint16_t)(e.word | join(0, nt_ans_raw_uniform(raw, raw_size, i + (J), R))); \
+            else                                                                                    \
+                nt_store_word(dst, i0 + i + (J), join(e.sym, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
+                              c->word_bytes);                                                       \
         }                                                                                           \
     } while (0)
                 if (c->chunk % 8 == 0) {
                     /* (lane of word i0 + i is i mod lanes: chunks are multiples of 8 words) */
-                    while (i + (size_t)lanes <= nc && pos + round_bits < r.fast_end) {
+                    const size_t i_end = nc - nc % (size_t)lanes;
+                    while (i < i_end && pos < pos_end) {
                         NT_TANS_FAST_WORD(s0, 0);
                         if (lanes > 1)
                             NT_TANS_FAST_WORD(s1, 1);
@@ -1332,7 +1359,8 @@ NT_INLINE size_t nt_ans_decode(const nt_ans_codec *c, void *dst, size_t n, const
             t.log = log;
             t.norm = wk.norm;
             if (c->coder == 0) {
-                if (nt_tans_build_dtable(wk.norm, c->raw_bits, c->ncodes + 1, log, wk.tans_dt, wk.scratch) != 0) {
+                if (nt_tans_build_dtable(wk.norm, c->raw_bits, c->sym_word, c->ncodes + 1, log, wk.tans_dt,
+                                         wk.scratch) != 0) {
                     nt_ans_work_free(&wk);
                     return NT_ERROR(CORRUPT_MODEL);
                 }

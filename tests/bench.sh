@@ -26,7 +26,7 @@ for T in bf16_lossless bf16_adaptive; do
     [ "$T" = bf16_lossless ] && fit="--fit $data"
     $NTC "examples/$T.nt" $fit -o "$D"
     printf '#define NT_TYPE %s\n#include "%s.c"\n#include "%s/tests/bench/bench.c"\n' "$T" "$T" "$(pwd)" > "$D/$T-bench.c"
-    cc $CFLAGS_BENCH -std=c99 -D_POSIX_C_SOURCE=200809L -Iruntime -I"$D" "$D/$T-bench.c" runtime/nt_tensor_file.c \
+    ${BENCH_CC:-cc} $CFLAGS_BENCH -std=c99 -D_POSIX_C_SOURCE=200809L -Iruntime -I"$D" "$D/$T-bench.c" runtime/nt_tensor_file.c \
         -o "$D/$T-bench" -lzstd
     echo
     "$D/$T-bench" "$data" "$MB"
