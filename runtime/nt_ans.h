@@ -133,6 +133,17 @@ NT_INLINE uint64_t nt_ans_load_be64(const uint8_t *p)
 #endif
 }
 
+NT_INLINE void nt_ans_store_be64(uint8_t *p, uint64_t v)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+    memcpy(p, &v, 8);
+#else
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+#endif
+}
+
 /* ------------------------------------------------------------------ bit writer (prepending) */
 
 /* Writes bytes from `end` down towards `limit`. prepend(v, k) places the k bits of v *before*
@@ -177,6 +188,31 @@ NT_INLINE void nt_bitw_prepend(nt_bitw *w, uint64_t v, int k)
     nbytes = w->nacc >> 3;
     w->p -= nbytes;
     w->acc >>= 8 * nbytes; /* nbytes <= 4 */
+    w->nacc &= 7;
+}
+
+/* Bits without a flush: the caller flushes (nt_bitw_flush) before 64 bits are pending. */
+NT_INLINE void nt_bitw_add(nt_bitw *w, uint64_t v, int k)
+{
+    w->acc |= v << w->nacc;
+    w->nacc += k;
+}
+
+/* Writes the whole bytes among up to 63 pending bits: 8 bytes stored big-endian below p, p moved
+ * down by the whole bytes (the others are rewritten by the next flush). */
+NT_INLINE void nt_bitw_flush(nt_bitw *w)
+{
+    int nbytes = w->nacc >> 3;
+    uint64_t a = w->acc;
+    if (NT_UNLIKELY(w->p - w->limit < 8)) {
+        w->overflow = 1;
+        w->acc = 0;
+        w->nacc = 0;
+        return;
+    }
+    nt_ans_store_be64(w->p - 8, a);
+    w->p -= nbytes;
+    w->acc = nbytes == 8 ? 0 : w->acc >> (8 * nbytes);
     w->nacc &= 7;
 }
 
@@ -879,6 +915,7 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
     seg[nchunks] = w->p;
     for (size_t k = nchunks; k-- > 0;) {
         const size_t i0 = k * chunk;
+        nt_bitw_flush(w);
         if (k + 1 < nchunks) {
             nt_bitw_finish(w); /* chunk k + 1's ANS part starts on a byte, with its sentinel */
             seg[k + 1] = w->p;
@@ -891,9 +928,12 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             if (escaped)
                 nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
             if (c->coder == 0) {
+                /* at most 16 state bits a word: flush every other word */
                 const nt_tans_csym cs = t->tans_csym[sym];
                 const int nb = (int)((x + cs.delta_nb) >> 16);
-                nt_bitw_prepend(w, x & ((1u << nb) - 1), nb);
+                nt_bitw_add(w, x & ((1u << nb) - 1), nb);
+                if (i & 1)
+                    nt_bitw_flush(w);
                 st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
             } else {
                 const uint32_t f = t->norm[sym];
@@ -908,6 +948,7 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             j = j ? j - 1 : lanes - 1;
         }
     }
+    nt_bitw_flush(w);
     for (int l = lanes; l-- > 0;)
         nt_bitw_prepend(w, st[l] - (c->coder == 0 ? size : L), c->coder == 0 ? log : S);
     nt_bitw_finish(w);
