@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 
     printf("%zu words (%.1f MB) drawn from %s; single thread; MB/s of uncompressed words, best of %d\n", n, mb,
            argv[1], reps);
-    printf("%-22s %8s %10s %10s %12s\n", "codec", "ratio", "encode", "decode", "decode/zstd3");
+    printf("%-22s %8s %10s %10s %12s %12s\n", "codec", "ratio", "encode", "decode", "encode/zstd3", "decode/zstd3");
 
     BEST_OF(reps, te, len = T(_encode)(buf, cap, src, n));
     if (T(_is_error)(len)) {
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
     }
     {
         double nt_ratio = (double)bytes / (double)len, nt_enc = mb / te, nt_dec = mb / td;
-        double z_dec3 = 0;
+        double z_dec3 = 0, z_enc3 = 0;
         const int levels[2] = {3, 19};
         for (int li = 0; li < 2; li++) {
             size_t zl = 0, zg = 0;
@@ -129,12 +129,15 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench: zstd round trip failed\n");
                 return 1;
             }
-            if (levels[li] == 3)
+            if (levels[li] == 3) {
                 z_dec3 = mb / zd;
-            printf("zstd -%-15d %8.4f %10.1f %10.1f %12.2f\n", levels[li], (double)bytes / (double)zl, mb / ze,
-                   mb / zd, (mb / zd) / z_dec3);
+                z_enc3 = mb / ze;
+            }
+            printf("zstd -%-15d %8.4f %10.1f %10.1f %12.2f %12.2f\n", levels[li], (double)bytes / (double)zl, mb / ze,
+                   mb / zd, (mb / ze) / z_enc3, (mb / zd) / z_dec3);
         }
-        printf("%-22s %8.4f %10.1f %10.1f %12.2f\n", STR_TYPE, nt_ratio, nt_enc, nt_dec, nt_dec / z_dec3);
+        printf("%-22s %8.4f %10.1f %10.1f %12.2f %12.2f\n", STR_TYPE, nt_ratio, nt_enc, nt_dec, nt_enc / z_enc3,
+               nt_dec / z_dec3);
     }
     free(pool);
     free(src);
