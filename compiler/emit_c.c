@@ -282,7 +282,9 @@ static void write_split_join(out_t *o, const nt_type *t)
                 mask |= mask_of(raw_runs[i].len) << raw_runs[i].lo;
             }
         }
-        if (!mul_ok && nr > 1 && raw_bits <= 12) {
+        /* a table beats the multiply when it is small: one load instead of three operations */
+        if (nr > 1 && raw_bits <= 12) {
+            mul_ok = 0;
             uint64_t *tab = malloc(sizeof(uint64_t) << raw_bits);
             char name[300];
             lut = tab != NULL;
@@ -439,7 +441,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
             nt_tans_dcell *dt = malloc(sizeof(nt_tans_dcell) * (size_t)size);
             uint32_t *state = malloc(sizeof(uint32_t) * (size_t)size);
             nt_tans_csym *cs = malloc(sizeof(nt_tans_csym) * (size_t)nsym);
-            if (!dt || !state || !cs || nt_tans_build_dtable(norm, raw, sym_word, nsym, t->table_log, dt, scratch) != 0 ||
+            if (!dt || !state || !cs || nt_tans_build_dtable(norm, sym_word, nsym, t->table_log, dt, scratch) != 0 ||
                 nt_tans_build_ctable(norm, nsym, t->table_log, state, cs, scratch) != 0) {
                 free(dt);
                 free(state);
@@ -448,11 +450,11 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
                 free(scratch);
                 goto done;
             }
-            out(&o, "\n/* decode cells {base, nb, raw, sym, word}: state u decodes symbol sym (word: its part of\n"
-                    " * the storage word), then reads nb bits b and moves to state base + b */\n");
+            out(&o, "\n/* decode cells {base, nb, 63 - nb, sym, word}: state u decodes symbol sym (word: its part\n"
+                    " * of the storage word), then reads nb bits b and moves to state base + b */\n");
             out(&o, "static const nt_tans_dcell %s_dt[%d] = {", n, size);
             for (int u = 0; u < size; u++)
-                out(&o, "%s{%u, %u, %u, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].base, dt[u].nb, dt[u].raw,
+                out(&o, "%s{%u, %u, %u, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].base, dt[u].nb, dt[u].shr,
                     dt[u].sym, dt[u].word, u + 1 < size ? "," : "");
             out(&o, "\n};\n");
             for (int u = 0; u < size; u++)

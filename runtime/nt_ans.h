@@ -404,11 +404,12 @@ NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *nor
 /* ------------------------------------------------------------------ tANS tables */
 
 /* A decode table cell: the state's symbol, how many state bits to read, and the base of the next
- * state. raw is the symbol's raw-bit count (copied here so one load serves the word). */
+ * state; shr = 63 - nb, so that the fast decoder reads the nb bits at the top of a 64-bit window
+ * as (window >> shr) >> 1, which is right for nb = 0 too. */
 typedef struct {
     uint16_t base;
     uint8_t nb;
-    uint8_t raw;
+    uint8_t shr;
     uint16_t sym;
     uint16_t word;      /* the symbol's part of the storage word, join(sym, 0), when the codec has
                          * sym_word (words of up to 16 bits that are code bits | raw bits); else 0 */
@@ -440,10 +441,11 @@ NT_FN int nt_tans_spread(const uint32_t *norm, int nsym, int log, uint16_t *spre
 }
 
 /* Builds the decode table from normalised counts (phase 1: spread; phase 2: decode cells).
- * raw_bits[s] is copied into each cell. scratch: 2^log + nsym uint32_t... see NT_TANS_BUILD_SCRATCH. */
+ * sym_word (may be NULL) gives each symbol's part of the storage word. scratch:
+ * NT_TANS_SCRATCH_WORDS(log, nsym) uint32_t. */
 #define NT_TANS_SCRATCH_WORDS(log, nsym) (((size_t)1 << (log)) / 2 + 1 + (size_t)(nsym))
-NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, const uint16_t *sym_word, int nsym,
-                               int log, nt_tans_dcell *dt, uint32_t *scratch)
+NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint16_t *sym_word, int nsym, int log, nt_tans_dcell *dt,
+                               uint32_t *scratch)
 {
     const uint32_t size = 1u << log;
     uint16_t *spread = (uint16_t *)scratch;             /* size uint16 = size/2 uint32 */
@@ -458,7 +460,7 @@ NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, co
         int nb = log - nt_ans_highbit32(x);
         dt[u].sym = s;
         dt[u].nb = (uint8_t)nb;
-        dt[u].raw = raw_bits[s];
+        dt[u].shr = (uint8_t)(63 - nb);
         dt[u].base = (uint16_t)((x << nb) - size);
         dt[u].word = sym_word ? sym_word[s] : 0;
     }
@@ -1076,7 +1078,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         } else {                                                                                    \
             /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the      \
              * symbol's part from the cell when the codec has sym_word */                           \
-            S = e.base + (uint32_t)((win >> 1) >> (63 - e.nb));                                     \
+            S = e.base + (uint32_t)((win >> e.shr) >> 1);                                           \
             win <<= e.nb;                                                                           \
             pos += e.nb;                                                                            \
             if (c->sym_word)                                                                        \
@@ -1400,8 +1402,7 @@ NT_INLINE size_t nt_ans_decode(const nt_ans_codec *c, void *dst, size_t n, const
             t.log = log;
             t.norm = wk.norm;
             if (c->coder == 0) {
-                if (nt_tans_build_dtable(wk.norm, c->raw_bits, c->sym_word, c->ncodes + 1, log, wk.tans_dt,
-                                         wk.scratch) != 0) {
+                if (nt_tans_build_dtable(wk.norm, c->sym_word, c->ncodes + 1, log, wk.tans_dt, wk.scratch) != 0) {
                     nt_ans_work_free(&wk);
                     return NT_ERROR(CORRUPT_MODEL);
                 }
