@@ -116,6 +116,20 @@ NT_INLINE int nt_ans_highbit32(uint32_t v) /* v > 0 */
 #endif
 }
 
+NT_INLINE int nt_ans_ctz64(uint64_t v) /* v > 0 */
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(v);
+#else
+    int r = 0;
+    while (!(v & 1)) {
+        v >>= 1;
+        r++;
+    }
+    return r;
+#endif
+}
+
 NT_INLINE uint64_t nt_ans_load_be64(const uint8_t *p)
 {
     uint64_t v;
@@ -1047,7 +1061,9 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             const nt_tans_dcell *dt = t->tans_dt;
             /* Fast path: rounds of `lanes` words (lanes 1, 2, 4 or 8, all codes with the same raw
              * width); one 64-bit window of ANS bits serves `per` words, and every 8-byte load stays
-             * inside the buffer. The states are named scalars so that they stay in registers. */
+             * inside the buffer. The states are named scalars so that they stay in registers. The
+             * window carries a 1 in its lowest bit: after the words have shifted their bits out,
+             * its position is the number of bits they took. */
             if (uniform && R <= 57 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8)) {
                 const int per = 57 / log < lanes ? 57 / log : lanes;
                 const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(log + c->code_bits);
@@ -1060,19 +1076,24 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 uint32_t s6 = lanes > 4 ? st[6] : 0, s7 = lanes > 4 ? st[7] : 0;
 /* One word of lane J with state S: a new window first when J starts one. An escape is decoded
  * by the careful reader, after which the window is reloaded. */
+#define NT_TANS_WINDOW() (win = (nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7)) | 1)
 #define NT_TANS_FAST_WORD(S, J)                                                                     \
     do {                                                                                            \
         const nt_tans_dcell e = dt[S];                                                              \
-        if ((J) % per == 0)                                                                         \
-            win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                                  \
+        if ((J) % per == 0) {                                                                       \
+            if (J)                                                                                  \
+                pos += (uint64_t)nt_ans_ctz64(win);                                                 \
+            NT_TANS_WINDOW();                                                                       \
+        }                                                                                           \
         if (NT_UNLIKELY(e.sym == esc)) {                                                            \
             uint32_t bits_;                                                                         \
             int code_;                                                                              \
-            pos = nt_tans_escape(buf, avail - p, pos, e.nb, c->code_bits, &bits_, &code_);          \
+            pos = nt_tans_escape(buf, avail - p, pos + (uint64_t)nt_ans_ctz64(win), e.nb, c->code_bits, \
+                                 &bits_, &code_);                                                   \
             if (code_ >= c->ncodes)                                                                 \
                 return NT_ERR_CORRUPT_DATA;                                                         \
             S = e.base + bits_;                                                                     \
-            win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7);                                  \
+            NT_TANS_WINDOW();                                                                       \
             nt_store_word(dst, i0 + i + (J), join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
                           c->word_bytes);                                                           \
         } else {                                                                                    \
@@ -1080,7 +1101,6 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
              * symbol's part from the cell when the codec has sym_word */                           \
             S = e.base + (uint32_t)((win >> e.shr) >> 1);                                           \
             win <<= e.nb;                                                                           \
-            pos += e.nb;                                                                            \
             if (c->sym_word)                                                                        \
                 out16[i + (J)] = (uint16_t)(e.word | join(0, nt_ans_raw_uniform(raw, raw_size, i + (J), R))); \
             else                                                                                    \
@@ -1105,10 +1125,12 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                             NT_TANS_FAST_WORD(s6, 6);
                             NT_TANS_FAST_WORD(s7, 7);
                         }
+                        pos += (uint64_t)nt_ans_ctz64(win);
                         i += (size_t)lanes;
                     }
                 }
 #undef NT_TANS_FAST_WORD
+#undef NT_TANS_WINDOW
                 r.pos = pos;
                 st[0] = s0;
                 if (lanes > 1)
