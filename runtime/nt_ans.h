@@ -936,7 +936,79 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             nt_bitw_finish(w); /* chunk k + 1's ANS part starts on a byte, with its sentinel */
             seg[k + 1] = w->p;
         }
-        for (size_t i = (k + 1 == nchunks ? n : i0 + chunk); i-- > i0;) {
+        size_t i = (k + 1 == nchunks ? n : i0 + chunk);
+        if (c->coder == 0 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8) && chunk % 8 == 0) {
+            /* Fast path for tANS: the words above the last whole round one by one, then whole
+             * rounds of `lanes` words, last lane first, with the states in named scalars. */
+            uint32_t s0, s1, s2, s3, s4, s5, s6, s7;
+            while (i > i0 && i % (size_t)lanes) {
+                const size_t w_ = --i;
+                uint64_t raw;
+                const int code = split(nt_load_word(src, w_, c->word_bytes), &raw);
+                const int escaped = !c->adaptive && t->norm[code] == 0;
+                const nt_tans_csym cs = t->tans_csym[escaped ? esc : code];
+                const uint32_t x = st[j];
+                int nb;
+                if (escaped)
+                    nt_bitw_prepend(w, (uint64_t)code, c->code_bits);
+                nb = (int)((x + cs.delta_nb) >> 16);
+                nt_bitw_add(w, x & ((1u << nb) - 1), nb);
+                nt_bitw_flush(w);
+                st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
+                j = j ? j - 1 : lanes - 1;
+            }
+            s0 = st[0], s1 = lanes > 1 ? st[1] : 0, s2 = lanes > 2 ? st[2] : 0, s3 = lanes > 3 ? st[3] : 0;
+            s4 = lanes > 4 ? st[4] : 0, s5 = lanes > 4 ? st[5] : 0, s6 = lanes > 4 ? st[6] : 0;
+            s7 = lanes > 4 ? st[7] : 0;
+/* Word I in lane state S: an escaped code first (static models only), then the state bits. */
+#define NT_TANS_ENC_WORD(S, I, FLUSH)                                                               \
+    do {                                                                                            \
+        uint64_t raw_;                                                                              \
+        const int code_ = split(nt_load_word(src, (I), c->word_bytes), &raw_);                     \
+        const int escaped_ = !c->adaptive && t->norm[code_] == 0;                                   \
+        const nt_tans_csym cs_ = t->tans_csym[escaped_ ? esc : code_];                              \
+        const int nb_ = (int)((S + cs_.delta_nb) >> 16);                                            \
+        if (NT_UNLIKELY(escaped_))                                                                  \
+            nt_bitw_prepend(w, (uint64_t)code_, c->code_bits);                                      \
+        nt_bitw_add(w, S & ((1u << nb_) - 1), nb_);                                                 \
+        if (FLUSH)                                                                                  \
+            nt_bitw_flush(w);                                                                       \
+        S = t->tans_state[(int32_t)(S >> nb_) + cs_.find_state];                                    \
+    } while (0)
+            while (i > i0) {
+                i -= (size_t)lanes;
+                if (lanes > 4) {
+                    NT_TANS_ENC_WORD(s7, i + 7, 0);
+                    NT_TANS_ENC_WORD(s6, i + 6, 1);
+                    NT_TANS_ENC_WORD(s5, i + 5, 0);
+                    NT_TANS_ENC_WORD(s4, i + 4, 1);
+                }
+                if (lanes > 2) {
+                    NT_TANS_ENC_WORD(s3, i + 3, 0);
+                    NT_TANS_ENC_WORD(s2, i + 2, 1);
+                }
+                if (lanes > 1)
+                    NT_TANS_ENC_WORD(s1, i + 1, 0);
+                NT_TANS_ENC_WORD(s0, i, 1);
+            }
+#undef NT_TANS_ENC_WORD
+            st[0] = s0;
+            if (lanes > 1)
+                st[1] = s1;
+            if (lanes > 2) {
+                st[2] = s2;
+                st[3] = s3;
+            }
+            if (lanes > 4) {
+                st[4] = s4;
+                st[5] = s5;
+                st[6] = s6;
+                st[7] = s7;
+            }
+            j = lanes - 1; /* the lane of word i0 - 1 */
+            continue;
+        }
+        while (i-- > i0) {
             uint64_t raw;
             const int code = split(nt_load_word(src, i, c->word_bytes), &raw);
             const int escaped = t->norm[code] == 0, sym = escaped ? esc : code;
