@@ -527,10 +527,19 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     out(&o, "/* ================================================================== the API */\n\n");
 
     out(&o, "size_t %s_compress_bound(size_t n)\n{\n    return nt_ans_compress_bound(&%s_codec, n);\n}\n\n", n, n);
-    out(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n"
+    out(&o, "#if NT_DISPATCH_BMI2\n"
+            "NT_TARGET_BMI2 static size_t %s_encode_bmi2(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n"
             "    return nt_ans_encode(&%s_codec, dst, dst_capacity, src, n, %s_split);\n}\n\n", n, n, n, n);
-    out(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n"
-            "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n\n", n, n, n, n);
+    out(&o, "NT_TARGET_BMI2 static size_t %s_decode_bmi2(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n"
+            "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n#endif\n\n", n, n, n, n);
+    out(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n", n, n);
+    out(&o, "#if NT_DISPATCH_BMI2\n    if (nt_ans_cpu_bmi2())\n"
+            "        return %s_encode_bmi2(dst, dst_capacity, src, n);\n#endif\n", n);
+    out(&o, "    return nt_ans_encode(&%s_codec, dst, dst_capacity, src, n, %s_split);\n}\n\n", n, n);
+    out(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n", n, n);
+    out(&o, "#if NT_DISPATCH_BMI2\n    if (nt_ans_cpu_bmi2())\n"
+            "        return %s_decode_bmi2(dst, n, src, src_size);\n#endif\n", n);
+    out(&o, "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n\n", n, n);
     out(&o, "int %s_is_error(size_t result)\n{\n    return nt_ans_is_error(result);\n}\n\n", n);
     out(&o, "const char *%s_error_name(size_t result)\n{\n    return nt_ans_error_name(result);\n}\n", n);
     rc = 0;

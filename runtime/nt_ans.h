@@ -42,6 +42,23 @@
 #define NT_UNLIKELY(x) (x)
 #endif
 
+/* On x86 with GCC or Clang, the generated coders are compiled twice, plain and for BMI2 (shifts
+ * by a register without the CL dance), and pick one at run time, as zstd does. Define
+ * NT_NO_DISPATCH to build only the plain one. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(NT_NO_DISPATCH)
+#define NT_DISPATCH_BMI2 1
+#define NT_TARGET_BMI2 __attribute__((target("bmi,bmi2")))
+NT_FN int nt_ans_cpu_bmi2(void)
+{
+    static volatile int known = -1;
+    if (known < 0)
+        known = __builtin_cpu_supports("bmi2") ? 1 : 0;
+    return known;
+}
+#else
+#define NT_DISPATCH_BMI2 0
+#endif
+
 /* ------------------------------------------------------------------ errors */
 
 /* Errors are returned as (size_t)-code, FSE-style; nt_ans_is_error() tells them apart. */
