@@ -231,7 +231,9 @@ static int write_header(const nt_type *t, const char *path, const char *src_file
     out(&o, " *\n * Errors are returned as (size_t) values that %s_is_error() recognises.\n */\n", n);
     out(&o, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard, guard);
     out(&o, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-    out(&o, "typedef %s %s_word_t;\n\n", word_ctype(t->word_bits), n);
+    out(&o, "typedef %s %s_word_t;\n", word_ctype(t->word_bits), n);
+    out(&o, "#define %s_WORD_BITS %d /* the storage word's width: wider words are rejected */\n\n", guard,
+        t->word_bits);
     out(&o, "/* Largest encoded size of n words, for sizing dst. */\n");
     out(&o, "size_t %s_compress_bound(size_t n);\n", n);
     out(&o, "/* Encodes n words; returns the bytes written, or an error. */\n");
@@ -491,6 +493,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
 
     out(&o, "\nstatic const nt_ans_codec %s_codec = {\n", n);
     out(&o, "    %d, /* word bytes */\n", word_bytes(t->word_bits));
+    out(&o, "    %d, /* word bits */\n", t->word_bits);
     out(&o, "    %d, /* code width */\n", nt_code_width(t));
     out(&o, "    %d, /* codes */\n", t->ncodes);
     out(&o, "    %s_raw_bits,\n", n);

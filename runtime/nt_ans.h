@@ -76,6 +76,7 @@ enum {
     NT_ERR_TOO_LARGE,
     NT_ERR_NO_MEMORY,
     NT_ERR_BAD_ARGUMENT,
+    NT_ERR_WORD_RANGE,
     NT_ERR_MAX
 };
 #define NT_ERROR(e) ((size_t) - (NT_ERR_##e))
@@ -98,6 +99,7 @@ NT_FN const char *nt_ans_error_name(size_t r)
         "size too large",
         "out of memory",
         "bad argument",
+        "input word wider than the type's storage word",
     };
     if (!nt_ans_is_error(r))
         return names[0];
@@ -567,6 +569,7 @@ NT_FN void nt_rans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, i
 
 typedef struct {
     int word_bytes;             /* 1, 2, 4 or 8 */
+    int word_bits;              /* the storage word's width; wider input words are rejected */
     int code_bits;              /* width of an escaped code in the stream */
     int ncodes;                 /* codes; the escape symbol is number ncodes */
     const uint8_t *raw_bits;    /* ncodes + 1 entries; the escape's entry is 0 */
@@ -1386,6 +1389,10 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
         return NT_ERROR(BAD_ARGUMENT);
     if (n > NT_ANS_MAX_COUNT)
         return NT_ERROR(TOO_LARGE);
+    if (c->word_bits < 8 * c->word_bytes)
+        for (size_t i = 0; i < n; i++)
+            if (nt_load_word(src, i, c->word_bytes) >> c->word_bits)
+                return NT_ERROR(WORD_RANGE);
     res = nt_ans_header_write(out, cap, c, n);
     if (nt_ans_is_error(res) || n == 0)
         return res;
