@@ -19,10 +19,10 @@ ifeq ($(SANITIZE),1)
 endif
 
 # Debian packages the build and the tests need. Installed when run as root, else named.
-DEB_PKGS := flex bison m4 gcc clang make libzstd-dev python3 python3-venv verilator iverilog yosys
+DEB_PKGS := flex bison m4 gcc clang libclang-rt-14-dev make libzstd-dev python3 python3-venv verilator iverilog yosys
 DEB_CMDS := flex bison m4 gcc clang make python3 verilator iverilog yosys
 
-.PHONY: all deps demo test bench install clean
+.PHONY: all deps demo test bench fuzz install clean
 all: $(BUILD)/ntc
 
 deps: $(BUILD)/.deps
@@ -31,6 +31,7 @@ $(BUILD)/.deps:
 	@missing=""; \
 	for c in $(DEB_CMDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	[ -f /usr/include/zstd.h ] || missing="$$missing libzstd-dev"; \
+	ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || missing="$$missing libclang-rt-14-dev"; \
 	python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -50,7 +51,7 @@ RUNTIME_C  := $(wildcard runtime/*.c)
 GEN_C      := $(BUILD)/lexer.c $(BUILD)/parser.c
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMPILER_C) $(RUNTIME_C)) \
         $(BUILD)/obj/lexer.o $(BUILD)/obj/parser.o
-GEN_H := $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/runtime_embed.h
+GEN_H := $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/runtime_embed.h $(BUILD)/rtl_embed.h
 
 $(BUILD)/parser.c $(BUILD)/parser.h: compiler/parser.y | $(BUILD)/.deps
 	@mkdir -p $(BUILD)
@@ -63,6 +64,11 @@ $(BUILD)/lexer.c $(BUILD)/lexer.h: compiler/lexer.l $(BUILD)/parser.h
 EMBED_SRC := runtime/nt_ans.h
 $(BUILD)/runtime_embed.h: $(EMBED_SRC) compiler/embed.sh | $(BUILD)/.deps
 	sh compiler/embed.sh $(EMBED_SRC) > $@
+
+# The RTL templates and cores, built into ntc so that an installed ntc needs only m4 at run time.
+RTL_SRC := $(sort $(wildcard rtl_templates/*.v rtl_templates/*.m4))
+$(BUILD)/rtl_embed.h: $(RTL_SRC) rtl_templates/embed.sh | $(BUILD)/.deps
+	sh rtl_templates/embed.sh $(RTL_SRC) > $@
 
 $(BUILD)/obj/%.o: %.c compiler/ntc.h $(wildcard runtime/*.h) $(GEN_H)
 	@mkdir -p $(dir $@)
@@ -96,6 +102,11 @@ test: deps $(BUILD)/ntc
 
 bench: deps $(BUILD)/ntc
 	@sh tests/bench.sh "$(SHARED)"
+
+# libFuzzer targets (clang): the .nt front end, generated decoders, the file readers.
+FUZZ_SECONDS ?= 60
+fuzz: deps $(BUILD)/ntc
+	@sh tests/fuzz/run.sh "$(FUZZ_SECONDS)" "$(SHARED)"
 
 clean:
 	rm -rf $(BUILD)

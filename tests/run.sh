@@ -155,6 +155,10 @@ for nt in examples/*.nt tests/codec/types/*.nt; do
     fi
 done
 
+# ------------------------------------------------------------------ fuzzing, briefly (make fuzz for longer)
+section "fuzz"
+summary fuzz sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}" "$SHARED"
+
 echo
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,89 @@
+#!/bin/sh
+# run.sh SECONDS [SHARED] — builds the libFuzzer targets with clang (ASan and UBSan) and runs each
+# for SECONDS: the .nt front end, generated decoders of several types (tANS static with escapes,
+# tANS adaptive, rANS, a code table with variable raw widths), and the tensor file readers.
+# Seed corpora come from the examples, the diagnostics tests, encoded streams and small tensor
+# files. Ends with "fuzz: N passed, N failed"; a crash keeps its input under build/fuzz/.
+set -u
+SECONDS_EACH=${1:-10}
+SHARED=${2:-../shared}
+F=build/fuzz
+NTC=build/ntc
+SAN="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+pass=0
+fail=0
+mkdir -p "$F"
+if ! command -v clang >/dev/null 2>&1; then
+    echo "fuzz: clang missing"
+    echo "fuzz: 0 passed, 1 failed"
+    exit 1
+fi
+
+# run_target NAME BINARY CORPUS...: fuzz for SECONDS_EACH; pass when nothing crashed.
+run_target() {
+    name=$1
+    bin=$2
+    shift 2
+    mkdir -p "$F/corpus-$name" "$F/crash-$name"
+    if "$bin" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$F/crash-$name/" -print_final_stats=1 "$F/corpus-$name" "$@" >"$F/log-$name" 2>&1; then
+        pass=$((pass + 1))
+        execs=$(grep -E 'stat::number_of_executed_units' "$F/log-$name" | awk '{print $2}')
+        cov=$(grep -oE 'cov: [0-9]+' "$F/log-$name" | tail -n 1)
+        echo "PASS fuzz $name: ${execs:-?} executions in ${SECONDS_EACH}s, ${cov:-cov: ?} edges"
+    else
+        fail=$((fail + 1))
+        echo "FAIL fuzz $name: crash, input in $F/crash-$name/"
+        grep -E 'ERROR|SUMMARY|runtime error' "$F/log-$name" | head -n 5 | sed 's/^/    /'
+    fi
+}
+
+# The front end, built from the compiler's sources with the fuzzer's instrumentation.
+OBJS=
+for src in compiler/diag.c compiler/sema.c build/lexer.c build/parser.c; do
+    o=$F/$(basename "$src" .c).o
+    clang -std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+        -Icompiler -Iruntime -Ibuild -w -c "$src" -o "$o" || { echo "fuzz: cannot build $src"; exit 1; }
+    OBJS="$OBJS $o"
+done
+clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Icompiler -Iruntime -Ibuild tests/fuzz/fuzz_nt.c $OBJS \
+    -o "$F/fuzz_nt" -lm || exit 1
+run_target nt "$F/fuzz_nt" examples tests/diagnostics tests/codec/types
+
+# Decoders of a few types.
+for T in bf16_lossless bf16_adaptive bf16_rans u12_table; do
+    nt=examples/$T.nt
+    [ -f "$nt" ] || nt=tests/codec/types/$T.nt
+    fit=
+    if grep -Eq '^[[:space:]]*model[[:space:]]+static[[:space:]]*;' "$nt"; then
+        data=$SHARED/data/stories260K-bf16.safetensors
+        if [ ! -f "$data" ]; then
+            cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o "$F/synth" -lm
+            data=$F/synthetic-bf16.safetensors
+            "$F/synth" "$data" BF16 4096
+        fi
+        fit="--fit $data"
+    fi
+    $NTC "$nt" $fit -o "$F/gen" || exit 1
+    mask=$(sed -n "s/^#define [A-Z0-9_]*_WORD_BITS \([0-9]*\).*/\1/p" "$F/gen/$T.h")
+    printf '#define NT_TYPE %s\n#define CODEC_MASK ((1ull << %s) - 1)\n#include "%s.c"\n#include "%s/tests/fuzz/%s"\n' \
+        "$T" "$mask" "$T" "$(pwd)" seed_streams.c > "$F/seed_$T.c"
+    printf '#define NT_TYPE %s\n#include "%s.c"\n#include "%s/tests/fuzz/fuzz_decode.c"\n' "$T" "$T" "$(pwd)" > "$F/fuzz_$T.c"
+    cc -O1 -std=c99 -I"$F/gen" -Iruntime "$F/seed_$T.c" -o "$F/seed_$T" && mkdir -p "$F/seeds-$T" &&
+        "$F/seed_$T" "$F/seeds-$T" || exit 1
+    clang -std=c99 $SAN -I"$F/gen" -Iruntime "$F/fuzz_$T.c" -o "$F/fuzz_decode_$T" || exit 1
+    run_target "decode-$T" "$F/fuzz_decode_$T" "$F/seeds-$T"
+done
+
+# The tensor file readers.
+mkdir -p "$F/seeds-readers"
+cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o "$F/synth" -lm
+for dt in BF16 F16 F32; do "$F/synth" "$F/seeds-readers/small-$dt.safetensors" $dt 16; done
+printf '\223NUMPY\001\000\166\000{'"'"'descr'"'"': '"'"'<f2'"'"', '"'"'fortran_order'"'"': False, '"'"'shape'"'"': (4,), }' > "$F/seeds-readers/a.npy"
+head -c 128 /dev/zero >> "$F/seeds-readers/a.npy"
+clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Iruntime tests/fuzz/fuzz_readers.c runtime/nt_tensor_file.c \
+    -o "$F/fuzz_readers" || exit 1
+run_target readers "$F/fuzz_readers" "$F/seeds-readers"
+
+echo "fuzz: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
