@@ -934,6 +934,29 @@ NT_INLINE size_t nt_ans_put_raw_part(const nt_ans_codec *c, const void *src, siz
     return at;
 }
 
+/* The fast paths (1, 2, 4 or 8 lanes) keep the lane states in named scalars s0..s7, which the
+ * compiler holds in registers; an array indexed by a variable lane would live in memory. */
+#define NT_LANES_LOAD(st)                                                                           \
+    uint32_t s0 = (st)[0], s1 = lanes > 1 ? (st)[1] : 0, s2 = lanes > 2 ? (st)[2] : 0;             \
+    uint32_t s3 = lanes > 2 ? (st)[3] : 0, s4 = lanes > 4 ? (st)[4] : 0, s5 = lanes > 4 ? (st)[5] : 0; \
+    uint32_t s6 = lanes > 4 ? (st)[6] : 0, s7 = lanes > 4 ? (st)[7] : 0
+#define NT_LANES_SAVE(st)                                                                           \
+    do {                                                                                            \
+        (st)[0] = s0;                                                                               \
+        if (lanes > 1)                                                                              \
+            (st)[1] = s1;                                                                           \
+        if (lanes > 2) {                                                                            \
+            (st)[2] = s2;                                                                           \
+            (st)[3] = s3;                                                                           \
+        }                                                                                           \
+        if (lanes > 4) {                                                                            \
+            (st)[4] = s4;                                                                           \
+            (st)[5] = s5;                                                                           \
+            (st)[6] = s6;                                                                           \
+            (st)[7] = s7;                                                                           \
+        }                                                                                           \
+    } while (0)
+
 /* Encodes the ANS parts of words [0, n) of src (one block) into w, last word first, and records
  * where each chunk's part starts: seg[k] for chunk k, seg[nchunks] = the end. */
 NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t, const void *src, size_t n,
@@ -960,7 +983,6 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         if (c->coder == 0 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8) && chunk % 8 == 0) {
             /* Fast path for tANS: the words above the last whole round one by one, then whole
              * rounds of `lanes` words, last lane first, with the states in named scalars. */
-            uint32_t s0, s1, s2, s3, s4, s5, s6, s7;
             while (i > i0 && i % (size_t)lanes) {
                 const size_t w_ = --i;
                 uint64_t raw;
@@ -977,9 +999,7 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
                 j = j ? j - 1 : lanes - 1;
             }
-            s0 = st[0], s1 = lanes > 1 ? st[1] : 0, s2 = lanes > 2 ? st[2] : 0, s3 = lanes > 3 ? st[3] : 0;
-            s4 = lanes > 4 ? st[4] : 0, s5 = lanes > 4 ? st[5] : 0, s6 = lanes > 4 ? st[6] : 0;
-            s7 = lanes > 4 ? st[7] : 0;
+            NT_LANES_LOAD(st);
 /* Word I in lane state S: an escaped code first (static models only), then the state bits. */
 #define NT_TANS_ENC_WORD(S, I, FLUSH)                                                               \
     do {                                                                                            \
@@ -1012,19 +1032,7 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 NT_TANS_ENC_WORD(s0, i, 1);
             }
 #undef NT_TANS_ENC_WORD
-            st[0] = s0;
-            if (lanes > 1)
-                st[1] = s1;
-            if (lanes > 2) {
-                st[2] = s2;
-                st[3] = s3;
-            }
-            if (lanes > 4) {
-                st[4] = s4;
-                st[5] = s5;
-                st[6] = s6;
-                st[7] = s7;
-            }
+            NT_LANES_SAVE(st);
             j = lanes - 1; /* the lane of word i0 - 1 */
             continue;
         }
@@ -1163,9 +1171,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 const uint64_t pos_end = r.fast_end > round_bits ? r.fast_end - round_bits : 0;
                 uint16_t *const out16 = (uint16_t *)dst + i0; /* used only with sym_word */
                 uint64_t pos = r.pos, win = 0;
-                uint32_t s0 = st[0], s1 = lanes > 1 ? st[1] : 0, s2 = lanes > 2 ? st[2] : 0;
-                uint32_t s3 = lanes > 3 ? st[3] : 0, s4 = lanes > 4 ? st[4] : 0, s5 = lanes > 4 ? st[5] : 0;
-                uint32_t s6 = lanes > 4 ? st[6] : 0, s7 = lanes > 4 ? st[7] : 0;
+                NT_LANES_LOAD(st);
 /* One word of lane J with state S: a new window first when J starts one. An escape is decoded
  * by the careful reader, after which the window is reloaded. */
 #define NT_TANS_WINDOW() (win = (nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7)) | 1)
@@ -1224,19 +1230,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 #undef NT_TANS_FAST_WORD
 #undef NT_TANS_WINDOW
                 r.pos = pos;
-                st[0] = s0;
-                if (lanes > 1)
-                    st[1] = s1;
-                if (lanes > 2) {
-                    st[2] = s2;
-                    st[3] = s3;
-                }
-                if (lanes > 4) {
-                    st[4] = s4;
-                    st[5] = s5;
-                    st[6] = s6;
-                    st[7] = s7;
-                }
+                NT_LANES_SAVE(st);
             }
             /* Careful path: the rest of the chunk, with every check. */
             for (; i < nc; i++) {
