@@ -1208,8 +1208,14 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
     } while (0)
                 if (c->chunk % 8 == 0) {
                     /* (lane of word i0 + i is i mod lanes: chunks are multiples of 8 words) */
+                    /* Batches of rounds that cannot run past the end of the words or, taking the
+                     * most bits a round can take, past pos_end: only a counter to check inside. */
                     const size_t i_end = nc - nc % (size_t)lanes;
                     while (i < i_end && pos < pos_end) {
+                        size_t rounds = (size_t)((pos_end - pos - 1) / round_bits) + 1;
+                        if (rounds > (i_end - i) / (size_t)lanes)
+                            rounds = (i_end - i) / (size_t)lanes;
+                        for (; rounds > 0; rounds--) {
                         NT_TANS_FAST_WORD(s0, 0);
                         if (lanes > 1)
                             NT_TANS_FAST_WORD(s1, 1);
@@ -1225,6 +1231,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                         }
                         pos += (uint64_t)nt_ans_ctz64(win);
                         i += (size_t)lanes;
+                        }
                     }
                 }
 #undef NT_TANS_FAST_WORD
