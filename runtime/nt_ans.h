@@ -1161,9 +1161,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             const nt_tans_dcell *dt = t->tans_dt;
             /* Fast path: rounds of `lanes` words (lanes 1, 2, 4 or 8, all codes with the same raw
              * width); one 64-bit window of ANS bits serves `per` words, and every 8-byte load stays
-             * inside the buffer. The states are named scalars so that they stay in registers. The
-             * window carries a 1 in its lowest bit: after the words have shifted their bits out,
-             * its position is the number of bits they took. */
+             * inside the buffer. The states are named scalars so that they stay in registers. */
             if (uniform && R <= 57 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8)) {
                 const int per = 57 / log < lanes ? 57 / log : lanes;
                 const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(log + c->code_bits);
@@ -1174,20 +1172,16 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 NT_LANES_LOAD(st);
 /* One word of lane J with state S: a new window first when J starts one. An escape is decoded
  * by the careful reader, after which the window is reloaded. */
-#define NT_TANS_WINDOW() (win = (nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7)) | 1)
+#define NT_TANS_WINDOW() (win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7))
 #define NT_TANS_FAST_WORD(S, J)                                                                     \
     do {                                                                                            \
         const nt_tans_dcell e = dt[S];                                                              \
-        if ((J) % per == 0) {                                                                       \
-            if (J)                                                                                  \
-                pos += (uint64_t)nt_ans_ctz64(win);                                                 \
+        if ((J) % per == 0)                                                                         \
             NT_TANS_WINDOW();                                                                       \
-        }                                                                                           \
         if (NT_UNLIKELY(e.sym == esc)) {                                                            \
             uint32_t bits_;                                                                         \
             int code_;                                                                              \
-            pos = nt_tans_escape(buf, avail - p, pos + (uint64_t)nt_ans_ctz64(win), e.nb, c->code_bits, \
-                                 &bits_, &code_);                                                   \
+            pos = nt_tans_escape(buf, avail - p, pos, e.nb, c->code_bits, &bits_, &code_);          \
             if (code_ >= c->ncodes)                                                                 \
                 return NT_ERR_CORRUPT_DATA;                                                         \
             S = e.base + bits_;                                                                     \
@@ -1199,6 +1193,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
              * symbol's part from the cell when the codec has sym_word */                           \
             S = e.base + (uint32_t)((win >> e.shr) >> 1);                                           \
             win <<= e.nb;                                                                           \
+            pos += e.nb; /* from the cell, not the window: the next load need not wait */          \
             if (c->sym_word)                                                                        \
                 out16[i + (J)] = (uint16_t)(e.word | join(0, nt_ans_raw_uniform(raw, raw_size, i + (J), R))); \
             else                                                                                    \
@@ -1229,7 +1224,6 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                             NT_TANS_FAST_WORD(s6, 6);
                             NT_TANS_FAST_WORD(s7, 7);
                         }
-                        pos += (uint64_t)nt_ans_ctz64(win);
                         i += (size_t)lanes;
                         }
                     }
