@@ -51,7 +51,7 @@ RUNTIME_C  := $(wildcard runtime/*.c)
 GEN_C      := $(BUILD)/lexer.c $(BUILD)/parser.c
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMPILER_C) $(RUNTIME_C)) \
         $(BUILD)/obj/lexer.o $(BUILD)/obj/parser.o
-GEN_H := $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/runtime_embed.h
+GEN_H := $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/runtime_embed.h $(BUILD)/rtl_embed.h
 
 $(BUILD)/parser.c $(BUILD)/parser.h: compiler/parser.y | $(BUILD)/.deps
 	@mkdir -p $(BUILD)
@@ -64,6 +64,11 @@ $(BUILD)/lexer.c $(BUILD)/lexer.h: compiler/lexer.l $(BUILD)/parser.h
 EMBED_SRC := runtime/nt_ans.h
 $(BUILD)/runtime_embed.h: $(EMBED_SRC) compiler/embed.sh | $(BUILD)/.deps
 	sh compiler/embed.sh $(EMBED_SRC) > $@
+
+# The RTL templates and cores, built into ntc so that an installed ntc needs only m4 at run time.
+RTL_SRC := $(sort $(wildcard rtl_templates/*.v rtl_templates/*.m4))
+$(BUILD)/rtl_embed.h: $(RTL_SRC) rtl_templates/embed.sh | $(BUILD)/.deps
+	sh rtl_templates/embed.sh $(RTL_SRC) > $@
 
 $(BUILD)/obj/%.o: %.c compiler/ntc.h $(wildcard runtime/*.h) $(GEN_H)
 	@mkdir -p $(dir $@)

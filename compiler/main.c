@@ -14,10 +14,11 @@ static const char usage[] =
     "Compiles a numeric-type description into encoders, decoders and hardware.\n"
     "\n"
     "options:\n"
-    "  --emit LIST          what to write, comma-separated: c (default: c)\n"
+    "  --emit LIST          what to write, comma-separated: c, verilog, vectors, tb (default: c)\n"
     "  -o DIR               output directory (default: .)\n"
     "  --fit FILE[:TENSOR]  fit static models to the words of a safetensors, .npy or raw file\n"
     "                       (all tensors, or one); may be given more than once\n"
+    "  --vectors-from FILE[:TENSOR]  words for --emit vectors (default: drawn from the model)\n"
     "  --type NAME          only this type of the file (default: all)\n"
     "  --check              parse and check only; write nothing\n"
     "  --help               print this help and exit\n"
@@ -83,7 +84,7 @@ static int mkdir_p(const char *dir)
 
 int main(int argc, char **argv)
 {
-    const char *input = NULL, *outdir = ".", *emit = "c", *only = NULL;
+    const char *input = NULL, *outdir = ".", *emit = "c", *only = NULL, *vectors_from = NULL;
     const char *fits[64];
     int nfits = 0, check_only = 0;
 
@@ -95,7 +96,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--version")) {
             printf("ntc %s\n", NTC_VERSION);
             return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--emit") || !strcmp(a, "--fit") || !strcmp(a, "--type")) {
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--emit") || !strcmp(a, "--fit") || !strcmp(a, "--type") ||
+                   !strcmp(a, "--vectors-from")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ntc: error: option '%s' needs an argument\n", a);
                 return 2;
@@ -107,6 +109,8 @@ int main(int argc, char **argv)
                 emit = v;
             else if (!strcmp(a, "--type"))
                 only = v;
+            else if (!strcmp(a, "--vectors-from"))
+                vectors_from = v;
             else if (nfits < 64)
                 fits[nfits++] = v;
             else {
@@ -131,7 +135,7 @@ int main(int argc, char **argv)
     }
 
     /* Which targets. */
-    int want_c = 0;
+    int want_c = 0, want_verilog = 0, want_vectors = 0, want_tb = 0;
     {
         char buf[256];
         if (strlen(emit) >= sizeof buf) {
@@ -142,8 +146,14 @@ int main(int argc, char **argv)
         for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
             if (!strcmp(tok, "c"))
                 want_c = 1;
+            else if (!strcmp(tok, "verilog"))
+                want_verilog = 1;
+            else if (!strcmp(tok, "vectors"))
+                want_vectors = 1;
+            else if (!strcmp(tok, "tb"))
+                want_tb = 1;
             else {
-                fprintf(stderr, "ntc: error: unknown --emit target '%s' (known: c)\n", tok);
+                fprintf(stderr, "ntc: error: unknown --emit target '%s' (known: c, verilog, vectors, tb)\n", tok);
                 return 2;
             }
         }
@@ -189,6 +199,9 @@ int main(int argc, char **argv)
             break;
         }
         if (want_c && nt_emit_c(t, outdir, input) != 0)
+            status = 1;
+        if (status == 0 && (want_verilog || want_vectors || want_tb) &&
+            nt_emit_rtl(t, outdir, input, want_verilog, want_vectors, want_tb, vectors_from) != 0)
             status = 1;
     }
     if (status == 0 && only && !matched) {

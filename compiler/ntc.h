@@ -8,6 +8,7 @@
  *   sema.c     syntax tree -> the IR (nt_type: one code table), with checks
  *   fit.c      counting codes in real data (--fit)
  *   emit_c.c   the C backend
+ *   emit_rtl.c the RTL backend (Verilog from rtl_templates/, vectors, benches)
  *   main.c     the driver
  *
  * The IR is the code table. Every type, however it was written, is lowered to:
@@ -162,5 +163,13 @@ int nt_static_norm(const nt_type *t, uint32_t *norm);
 uint16_t nt_fingerprint(const nt_type *t, const uint32_t *norm);
 /* Writes DIR/<name>.h and DIR/<name>.c. Returns 0, or -1 after printing an error. */
 int nt_emit_c(const nt_type *t, const char *dir, const char *src_file);
+
+/* ---------------------------------------------------------------- emit_rtl.c */
+
+/* --emit verilog,vectors,tb: DIR/<name>_decoder.v and the cores it uses, DIR/<name>_vectors/
+ * (words from vectors_from "FILE[:TENSOR]", or drawn from the model when NULL), and the benches
+ * with DIR/Makefile. Returns 0, or -1 after printing an error (also for types it cannot take). */
+int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int want_verilog, int want_vectors,
+                int want_tb, const char *vectors_from);
 
 #endif

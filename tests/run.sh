@@ -155,6 +155,10 @@ for nt in examples/*.nt tests/codec/types/*.nt; do
     fi
 done
 
+# ------------------------------------------------------------------ the RTL decoders (Verilator, Icarus, Yosys)
+section "rtl"
+summary rtl sh tests/rtl/run.sh "$SHARED"
+
 # ------------------------------------------------------------------ fuzzing, briefly (make fuzz for longer)
 section "fuzz"
 summary fuzz sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}" "$SHARED"

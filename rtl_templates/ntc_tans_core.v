@@ -1,0 +1,476 @@
+// ntc_tans_core — streaming decoder of the ntc stream format (spec/stream.md), tANS coder,
+// static model, split types (every code has RAW_BITS raw bits): one word per clock.
+//
+// Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
+//   - the ANS reader (a byte fetch and an 8-bit-refilled bit window) parses the header, jumps
+//     over each chunk's raw part, reads the sentinel, the initial states and, per word, nb state
+//     bits [and an escaped code];
+//   - the raw reader (a 32-bit-refilled window) reads RAW_BITS per word from the raw part that
+//     the ANS reader jumped over.
+// The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
+// worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
+// The decode table is outside (a ROM in the wrapper, one registered read): cell =
+// {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
+// through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
+// cell is read while lane i is decoded; a single lane closes the loop through the ROM.
+// Checks (sticky `error`): magic, kind, fingerprint, varint form and size, zero sentinel byte,
+// escaped code >= NCODES, an ANS part not ending on a byte, raw padding, final states, nonzero
+// bytes after the stream in its last word, a stream not ending in the word marked by tlast, a
+// stream needing bytes after that word. After an error every input word is accepted and dropped.
+`default_nettype none
+`timescale 1ns / 1ps
+
+module ntc_tans_core #(
+    parameter TABLE_LOG = 11,           // R: 2^R table cells; a state is R bits
+    parameter STREAM_LANES = 4,         // L: interleaved states in the stream (word i: lane i mod L)
+    parameter CODE_BITS = 8,            // width of a code number (escaped codes, the code output)
+    parameter NCODES = 256,             // codes of the type; an escaped code must be below this
+    parameter RAW_BITS = 8,             // raw bits per word (the same for every code)
+    parameter KIND = 8'h10,             // header byte 2: version, adaptive flag, coder
+    parameter FINGERPRINT = 16'h0000,   // header bytes 3 and 4 (little-endian)
+    parameter CHUNK_LOG = 10,           // words per chunk: 2^CHUNK_LOG
+    parameter BUF_LOG = 10,             // input buffer: 2^BUF_LOG 32-bit words
+    parameter COUNT_BITS = 32,          // widest word count n accepted in a header (> CHUNK_LOG)
+    parameter NB_BITS = 4,              // width of a cell's nb field
+    parameter CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG // width of a decode cell
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+
+    input  wire [31:0]          s_axis_tdata,
+    input  wire                 s_axis_tvalid,
+    output wire                 s_axis_tready,
+    input  wire                 s_axis_tlast,
+
+    output wire [TABLE_LOG-1:0] rom_addr,
+    output wire                 rom_en,
+    input  wire [CELL_BITS-1:0] rom_data,
+
+    output wire [CODE_BITS-1:0] m_code,
+    output wire [RAW_BITS-1:0]  m_raw,
+    output wire                 m_valid,
+    input  wire                 m_ready,
+    output wire                 m_last,
+
+    output wire                 error
+);
+    localparam R = TABLE_LOG;
+    localparam L = STREAM_LANES;
+    localparam CB = CODE_BITS;
+    localparam K = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read
+    localparam AWIN = K + 7;                                     // ANS window
+    localparam ACW = $clog2(AWIN + K + 1);
+    localparam RG = (RAW_BITS % 8 == 0) ? 8 : 1;                  // raw read granularity
+    localparam RK = (RAW_BITS % 8 == 0) ? RAW_BITS : RAW_BITS + 7; // raw peek: the bits and padding
+    localparam RWIN = 32 + RAW_BITS - RG;
+    localparam RCW = $clog2(RWIN + RK + 1);
+    localparam BA = BUF_LOG + 3;                                 // byte address with a wrap bit
+    localparam HI = COUNT_BITS - CHUNK_LOG;
+    localparam LCW = $clog2(L + 1);
+    localparam [BA-1:0] FULL_RAW_BYTES = ((1 << CHUNK_LOG) * RAW_BITS) / 8;
+
+    localparam [3:0] S_HDR = 4'd0, S_VAR = 4'd1, S_JUMP = 4'd2, S_SENT = 4'd3, S_STATE = 4'd4,
+                     S_DEC = 4'd5, S_ESC = 4'd6, S_FIN = 4'd7, S_END = 4'd8;
+
+    localparam [ACW-1:0] N8 = 8, NR = R, NCB = CB;
+
+    reg [3:0] state_reg;
+    reg       err_reg;
+    wire      err_set;
+    // forward declarations
+    wire [ACW-1:0] a_cnt;
+    wire [BA-1:0]  target, p_byte;
+    /* verilator lint_off UNUSED */
+    wire [BA-1:0]  target_m1;   // only its word address is used
+    /* verilator lint_on UNUSED */
+    reg            m_valid_reg, m_last_reg;
+
+    // ------------------------------------------------------------------ input buffer
+    reg [BUF_LOG:0] wr_ptr_reg;
+    reg             eop_pend_reg;       // a tlast word is in the buffer (the current stream's end)
+    reg [BUF_LOG:0] eop_addr_reg;
+    reg [BUF_LOG:0] awa_reg;            // ANS reader: word of the next byte to load
+    reg [1:0]       abi_reg;            //   and the byte in it
+    reg [BUF_LOG:0] aold_reg;           //   oldest word whose bytes it may still hold
+    reg             a_dv_reg;           //   the RAM output holds word awa
+    reg [BUF_LOG:0] rwa_reg;            // raw reader: next word to load
+    reg [BUF_LOG:0] rlast_reg;          //   last word of the current raw part
+    reg             rload_done_reg;     //   every word of the raw part loaded
+    reg             rfirst_reg;         //   next load is the first of the part
+    reg [1:0]       rskip_reg;          //   bytes of that word before the part
+    reg             r_dv_reg;
+
+    wire [BUF_LOG:0] keep = rload_done_reg ? aold_reg : rwa_reg;
+    wire full = (wr_ptr_reg ^ keep) == {1'b1, {BUF_LOG{1'b0}}};
+    wire wr_ok = !full && !(eop_pend_reg && s_axis_tlast);
+    wire wr_en = s_axis_tvalid && wr_ok && !err_reg;
+    assign s_axis_tready = wr_ok || err_reg;
+
+    wire stream_done;
+
+    always @(posedge clk) begin
+        if (wr_en) begin
+            wr_ptr_reg <= wr_ptr_reg + 1'b1;
+            if (s_axis_tlast) begin
+                eop_pend_reg <= 1'b1;
+                eop_addr_reg <= wr_ptr_reg;
+            end
+        end
+        if (stream_done)
+            eop_pend_reg <= 1'b0;
+        if (rst) begin
+            wr_ptr_reg <= {(BUF_LOG+1){1'b0}};
+            eop_pend_reg <= 1'b0;
+        end
+    end
+
+    wire [BUF_LOG:0] awa_next, rwa_next;
+    wire [31:0] a_word, r_word;
+
+    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_ans (
+        .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
+        .rd_en(1'b1), .rd_addr(awa_next[BUF_LOG-1:0]), .rd_data(a_word));
+    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_raw (
+        .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
+        .rd_en(1'b1), .rd_addr(rwa_next[BUF_LOG-1:0]), .rd_data(r_word));
+
+    // ------------------------------------------------------------------ ANS reader
+    wire [K-1:0]   a_peek;
+    reg  [ACW-1:0] need;                // bits the current step reads
+    reg  [ACW-1:0] a_take_k;
+    wire           a_take_en;
+    wire           a_in_take;
+    wire           jump = state_reg == S_JUMP && !err_reg;
+
+    // past the word marked by tlast: nothing more of this stream will come
+    wire [BUF_LOG:0] eop_minus_awa = eop_addr_reg - awa_reg;
+    wire stop = eop_pend_reg && eop_minus_awa[BUF_LOG];
+    wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
+
+    ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW)) win_ans (
+        .clk(clk), .rst(rst), .clear(jump),
+        .in_data(a_byte), .in_valid(a_dv_reg && !stop), .in_allow(!err_reg),
+        .in_skip({ACW{1'b0}}), .in_take(a_in_take),
+        .peek_k(need), .peek(a_peek),
+        .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
+
+    wire a_word_step = a_in_take && abi_reg == 2'd3;
+    assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
+    wire [BUF_LOG:0] a_avail_diff = wr_ptr_reg - awa_next - 1'b1;
+
+    always @(posedge clk) begin
+        a_dv_reg <= !a_avail_diff[BUF_LOG];
+        awa_reg <= awa_next;
+        if (jump) begin
+            abi_reg <= target[1:0];
+            aold_reg <= target[BA-1:2];
+        end else if (a_in_take) begin
+            abi_reg <= abi_reg + 1'b1;
+            if (a_word_step)
+                aold_reg <= awa_reg;
+        end
+        if (stream_done)
+            aold_reg <= awa_reg;
+        if (rst) begin
+            awa_reg <= {(BUF_LOG+1){1'b0}};
+            abi_reg <= 2'd0;
+            aold_reg <= {(BUF_LOG+1){1'b0}};
+            a_dv_reg <= 1'b0;
+        end
+    end
+
+    wire [K-1:0] a_mask = ~({K{1'b1}} << need);
+    wire [K-1:0] a_val = a_peek & a_mask;
+    wire have = a_cnt >= need;
+    wire starve = stop && !have;
+
+    // ------------------------------------------------------------------ raw reader
+    wire [RCW-1:0] r_cnt;
+    wire [RK-1:0]  r_peek;
+    wire           r_in_take;
+    wire           r_take;               // a word takes its raw bits
+    wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
+    wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
+    localparam [RCW-1:0] RK_W = RK;
+    localparam [RCW-1:0] RAW_W = RAW_BITS;
+
+    ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
+        .clk(clk), .rst(rst), .clear(jump),
+        .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
+        .in_skip(r_skip), .in_take(r_in_take),
+        .peek_k(RK_W), .peek(r_peek),
+        .take_en(r_take), .take_k(RAW_W), .cnt(r_cnt));
+
+    assign p_byte = {awa_reg, abi_reg} - {{(BA-ACW+3){1'b0}}, a_cnt[ACW-1:3]};
+    assign rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
+    wire r_have = r_cnt >= RAW_W;
+
+    always @(posedge clk) begin
+        r_dv_reg <= rwa_next != wr_ptr_reg;
+        rwa_reg <= rwa_next;
+        if (jump) begin
+            rlast_reg <= target_m1[BA-1:2];
+            rload_done_reg <= 1'b0;
+            rfirst_reg <= 1'b1;
+            rskip_reg <= p_byte[1:0];
+        end else if (r_in_take) begin
+            rfirst_reg <= 1'b0;
+            if (rwa_reg == rlast_reg)
+                rload_done_reg <= 1'b1;
+        end
+        if (rst) begin
+            rwa_reg <= {(BUF_LOG+1){1'b0}};
+            rload_done_reg <= 1'b1;
+            rfirst_reg <= 1'b0;
+            r_dv_reg <= 1'b0;
+        end
+    end
+
+    // ------------------------------------------------------------------ counts
+    reg [COUNT_BITS-1:0] n_reg;          // words of the stream not yet assigned to a chunk
+    reg [3:0]            vidx_reg;       // header byte / varint byte index
+    reg [CHUNK_LOG-1:0]  wc_reg;         // words left in the chunk, minus one
+    reg                  clast_reg;      // the chunk is the stream's last
+    reg                  cfirst_reg;     // the chunk is the stream's first
+    reg [LCW-1:0]        lc_reg;         // initial states read
+    wire [HI-1:0]        rem_hi = n_reg[COUNT_BITS-1:CHUNK_LOG];
+    wire [CHUNK_LOG-1:0] rem_lo = n_reg[CHUNK_LOG-1:0];
+    wire                 n_zero = n_reg == {COUNT_BITS{1'b0}};
+    wire                 full_chunk = rem_hi != {HI{1'b0}};
+
+    // raw bytes of this chunk
+    wire [BA-1:0] raw_bytes;
+    generate
+        if (RAW_BITS % 8 == 0) begin : g_rb_bytes
+            localparam [BA-1:0] RB = RAW_BITS / 8;
+            wire [BA-1:0] part = {{(BA-CHUNK_LOG){1'b0}}, rem_lo} * RB;
+            assign raw_bytes = full_chunk ? FULL_RAW_BYTES : part;
+        end else begin : g_rb_bits
+            localparam [BA+2:0] RBITS = RAW_BITS;
+            localparam [BA+2:0] SEVEN = 7;
+            /* verilator lint_off UNUSED */
+            wire [BA+2:0] bits = {{(BA+3-CHUNK_LOG){1'b0}}, rem_lo} * RBITS + SEVEN;
+            /* verilator lint_on UNUSED */
+            assign raw_bytes = full_chunk ? FULL_RAW_BYTES : bits[BA+2:3];
+        end
+    endgenerate
+    assign target = p_byte + raw_bytes;
+    assign target_m1 = target - 1'b1;
+
+    // ------------------------------------------------------------------ decode cells and states
+    wire [R-1:0]       cell_base = rom_data[R-1:0];
+    wire [NB_BITS-1:0] cell_nb = rom_data[R +: NB_BITS];
+    wire [CB-1:0]      cell_sym = rom_data[R + NB_BITS +: CB];
+    wire               cell_esc = rom_data[CELL_BITS-1];
+
+    reg  [R-1:0] addr_q_reg;             // the state whose cell the ROM holds
+    wire [R-1:0] nsv = state_reg == S_STATE ? a_val[R-1:0] : (cell_base | a_val[R-1:0]);
+    wire         out_free = !m_valid_reg || m_ready;
+    reg [CB-1:0] m_code_reg;
+    reg [RAW_BITS-1:0] m_raw_reg;
+
+    wire load_fire = state_reg == S_STATE && have && !err_reg;
+    wire dec_fire = state_reg == S_DEC && have && (cell_esc || (r_have && out_free)) && !err_reg;
+    wire esc_fire = state_reg == S_ESC && have && r_have && out_free && !err_reg;
+    wire advance = load_fire || dec_fire;
+    wire word_out = (dec_fire && !cell_esc) || esc_fire;
+    wire ring_zero;
+    wire [R-1:0] ring_head;
+
+    generate
+        if (L == 1) begin : g_l1
+            assign ring_head = nsv;
+            assign ring_zero = 1'b1;
+        end else if (L == 2) begin : g_l2
+            reg [R-1:0] ring_reg;
+            always @(posedge clk)
+                if (advance)
+                    ring_reg <= nsv;
+            assign ring_head = ring_reg;
+            assign ring_zero = ring_reg == {R{1'b0}};
+        end else begin : g_ln
+            reg [(L-1)*R-1:0] ring_reg;
+            always @(posedge clk)
+                if (advance)
+                    ring_reg <= {nsv, ring_reg[(L-1)*R-1:R]};
+            assign ring_head = ring_reg[R-1:0];
+            assign ring_zero = ring_reg == {((L-1)*R){1'b0}};
+        end
+    endgenerate
+    assign rom_addr = ring_head;
+    assign rom_en = advance;
+    always @(posedge clk)
+        if (advance)
+            addr_q_reg <= ring_head;
+
+    // ------------------------------------------------------------------ control
+    wire [7:0] hdr_expect = vidx_reg == 4'd0 ? 8'h6E : vidx_reg == 4'd1 ? 8'h74 : vidx_reg == 4'd2 ? KIND[7:0] :
+                            vidx_reg == 4'd3 ? FINGERPRINT[7:0] : FINGERPRINT[15:8];
+    wire [7:0] byte8 = a_val[7:0];
+    reg  [3:0] zeros;                    // leading zeros of the sentinel byte
+    integer zi;
+    always @* begin
+        zeros = 4'd8;
+        for (zi = 0; zi < 8; zi = zi + 1)
+            if (byte8[zi])
+                zeros = 4'd7 - zi[3:0];
+    end
+    wire [4:0] end_phase = {abi_reg, 3'b000} - a_cnt[4:0];   // bits to the next word boundary
+    wire end_aligned = end_phase == 5'd0;
+
+    always @* begin
+        need = {ACW{1'b0}};
+        case (state_reg)
+            S_HDR, S_VAR, S_SENT: need = N8;
+            S_END: need = end_aligned ? {ACW{1'b0}} : N8;
+            S_STATE: need = NR;
+            S_DEC: need = {{(ACW-NB_BITS){1'b0}}, cell_nb};
+            S_ESC: need = NCB;
+            default: need = {ACW{1'b0}};
+        endcase
+    end
+    always @* begin
+        a_take_k = state_reg == S_SENT ? {{(ACW-4){1'b0}}, zeros} + 1'b1 : need;
+    end
+    assign a_take_en = !err_reg && have && (state_reg == S_HDR || state_reg == S_VAR || state_reg == S_SENT ||
+                       (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire);
+    assign r_take = word_out;
+
+    // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
+    reg [COUNT_BITS-1:0] n_var;
+    reg                  var_big;
+    integer gi, bi;
+    always @* begin
+        n_var = n_reg;
+        var_big = 1'b0;
+        for (gi = 0; gi < 9; gi = gi + 1)
+            for (bi = 0; bi < 7; bi = bi + 1)
+                if (vidx_reg == gi[3:0]) begin
+                    if (7 * gi + bi < COUNT_BITS)
+                        n_var[(7 * gi + bi) % COUNT_BITS] = byte8[bi];
+                    else if (byte8[bi])
+                        var_big = 1'b1;
+                end
+    end
+
+    wire [CB-1:0] esc_code = a_val[CB-1:0];
+    wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
+    wire [RK-1:0] pad_mask;
+    generate
+        if (RK > RAW_BITS) begin : g_pad
+            reg [2:0] rem_pad_reg;
+            wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
+            always @(posedge clk)
+                if (jump)
+                    rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
+            wire [6:0] m7 = ~(7'h7f >> pad);
+            assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+        end else begin : g_nopad
+            assign pad_mask = {RK{1'b0}};
+        end
+    endgenerate
+    wire pad_bad = word_out && wc_reg == {CHUNK_LOG{1'b0}} && clast_reg && (r_peek & pad_mask) != {RK{1'b0}};
+
+    assign err_set = !err_reg && (
+        (state_reg == S_HDR && have && byte8 != hdr_expect) ||
+        (state_reg == S_VAR && have && (var_big || (vidx_reg != 4'd0 && byte8 == 8'd0) ||
+                                        (vidx_reg == 4'd8 && byte8[7]))) ||
+        (state_reg == S_SENT && have && byte8 == 8'd0) ||
+        (state_reg == S_JUMP && a_cnt[2:0] != 3'd0) ||
+        (esc_fire && esc_bad) || pad_bad ||
+        (state_reg == S_FIN && (a_cnt[2:0] != 3'd0 || addr_q_reg != {R{1'b0}} || !ring_zero)) ||
+        (state_reg == S_END && end_aligned && !(a_cnt == {ACW{1'b0}} && stop)) ||
+        (state_reg == S_END && !end_aligned && have && byte8 != 8'd0) ||
+        (state_reg != S_JUMP && state_reg != S_FIN && starve && need != {ACW{1'b0}}));
+
+    assign stream_done = state_reg == S_END && end_aligned && a_cnt == {ACW{1'b0}} && stop && !err_reg;
+
+    always @(posedge clk) begin
+        if (err_set)
+            err_reg <= 1'b1;
+        if (word_out) begin
+            wc_reg <= wc_reg - 1'b1;
+            m_code_reg <= esc_fire ? esc_code : cell_sym;
+            m_raw_reg <= r_peek[RK-1 -: RAW_BITS];
+            m_last_reg <= clast_reg && wc_reg == {CHUNK_LOG{1'b0}};
+        end
+        if (word_out)
+            m_valid_reg <= 1'b1;
+        else if (m_ready)
+            m_valid_reg <= 1'b0;
+        if (!err_reg) begin
+            case (state_reg)
+                S_HDR, S_VAR: if (have) begin
+                    vidx_reg <= vidx_reg + 1'b1;
+                    if (state_reg == S_HDR && vidx_reg == 4'd4) begin
+                        state_reg <= S_VAR;
+                        vidx_reg <= 4'd0;
+                    end
+                    if (state_reg == S_VAR) begin
+                        n_reg <= n_var;
+                        if (!byte8[7])
+                            state_reg <= S_JUMP;
+                    end
+                end
+                S_JUMP: begin
+                    if (n_zero) begin
+                        state_reg <= S_END;           // n = 0: the header is the stream
+                    end else begin
+                        state_reg <= S_SENT;
+                        clast_reg <= !full_chunk || (rem_hi == {{(HI-1){1'b0}}, 1'b1} && rem_lo == {CHUNK_LOG{1'b0}});
+                        if (full_chunk) begin
+                            n_reg[COUNT_BITS-1:CHUNK_LOG] <= rem_hi - 1'b1;
+                            wc_reg <= {CHUNK_LOG{1'b1}};
+                        end else begin
+                            n_reg[CHUNK_LOG-1:0] <= {CHUNK_LOG{1'b0}};
+                            wc_reg <= rem_lo - 1'b1;
+                        end
+                    end
+                end
+                S_SENT: if (have)
+                    state_reg <= cfirst_reg ? S_STATE : S_DEC;
+                S_STATE: if (have) begin
+                    lc_reg <= lc_reg + 1'b1;
+                    if (lc_reg == L[LCW-1:0] - 1'b1)
+                        state_reg <= S_DEC;
+                end
+                S_DEC: if (dec_fire) begin
+                    if (cell_esc)
+                        state_reg <= S_ESC;
+                    else if (wc_reg == {CHUNK_LOG{1'b0}})
+                        state_reg <= clast_reg ? S_FIN : S_JUMP;
+                end
+                S_ESC: if (esc_fire)
+                    state_reg <= wc_reg == {CHUNK_LOG{1'b0}} ? (clast_reg ? S_FIN : S_JUMP) : S_DEC;
+                S_FIN: state_reg <= S_END;
+                default: ;   // S_END
+            endcase
+            if (state_reg == S_SENT && have)
+                cfirst_reg <= 1'b0;
+            if (stream_done) begin
+                state_reg <= S_HDR;
+                vidx_reg <= 4'd0;
+                n_reg <= {COUNT_BITS{1'b0}};
+                cfirst_reg <= 1'b1;
+                lc_reg <= {LCW{1'b0}};
+            end
+        end
+        if (rst) begin
+            state_reg <= S_HDR;
+            err_reg <= 1'b0;
+            vidx_reg <= 4'd0;
+            n_reg <= {COUNT_BITS{1'b0}};
+            cfirst_reg <= 1'b1;
+            lc_reg <= {LCW{1'b0}};
+            m_valid_reg <= 1'b0;
+        end
+    end
+
+    assign m_code = m_code_reg;
+    assign m_raw = m_raw_reg;
+    assign m_valid = m_valid_reg;
+    assign m_last = m_last_reg;
+    assign error = err_reg;
+endmodule
+
+`default_nettype wire

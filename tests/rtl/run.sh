@@ -1,0 +1,123 @@
+#!/bin/sh
+# tests/rtl/run.sh SHARED — the RTL backend, from the repository root (called by tests/run.sh).
+#
+# For every example the RTL supports (tANS, static model, split type): generate the decoder,
+# vectors and benches (--emit verilog,vectors,tb), then lint, the Verilator bench with random
+# stalls and fault injection (make verify), a run without stalls (make throughput), the Icarus
+# bench (make verify-iverilog) and Yosys synthesis (make synth). Static models are fitted to the
+# real weights in SHARED/data where present (bf16_lossless: every tensor of stories260K-bf16 is
+# streamed through the RTL), else to synthetic tensors, said so. The adaptive examples, which the
+# RTL does not take yet, are also checked as static variants on model-drawn vectors.
+# Ends with "rtl: N passed, N failed, N skipped".
+set -u
+SHARED=${1:-../shared}
+DATA=$SHARED/data
+NTC=$(pwd)/build/ntc
+B=build/test/rtl
+CC=${CC:-cc}
+rm -rf "$B"
+mkdir -p "$B"
+
+pass=0
+fail=0
+skip=0
+ok() { pass=$((pass + 1)); echo "PASS: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+skipped() { skip=$((skip + 1)); echo "SKIP: $*"; }
+
+# check NAME LOG CMD...: passes when CMD exits 0; shows the log's tail otherwise. (sh has no
+# locals: the helpers use prefixed names.)
+check() {
+    c_name=$1
+    c_log=$2
+    shift 2
+    if "$@" >"$c_log" 2>&1; then ok "$c_name"; else bad "$c_name"; tail -n 12 "$c_log" | sed 's/^/    /'; fi
+}
+
+for tool in verilator iverilog yosys m4; do
+    if ! command -v $tool >/dev/null 2>&1; then
+        skipped "RTL tests: $tool not installed"
+        echo "rtl: $pass passed, $fail failed, $skip skipped"
+        exit 0
+    fi
+done
+
+$CC -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o $B/synth -lm || bad "synth tool"
+data_for() { # data_for EXAMPLE -> real file, else a synthetic one (and a note)
+    case "$1" in
+    bf16_*) f=$DATA/stories260K-bf16.safetensors dt=BF16 ;;
+    fp16_*) f=$DATA/nanodet-m-f16.safetensors dt=F16 ;;
+    *) f=$DATA/stories260K-f32.safetensors dt=F32 ;;
+    esac
+    if [ -f "$f" ]; then
+        echo "$f"
+    else
+        [ -f "$B/synthetic-$dt.safetensors" ] || $B/synth "$B/synthetic-$dt.safetensors" $dt 65536
+        echo "$B/synthetic-$dt.safetensors"
+    fi
+}
+
+# rtl_suite NAME NT DATA VECTORS MAX_CPW: generate into $B/NAME and run every check.
+rtl_suite() {
+    name=$1 nt=$2 data=$3 vectors=$4 max_cpw=$5
+    G=$B/$name
+    vf=
+    [ -n "$vectors" ] && vf="--vectors-from $vectors"
+    T=$(sed -n 's/^[[:space:]]*type[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/\1/p' "$nt" | head -n 1)
+    if ! $NTC "$nt" --fit "$data" $vf --emit verilog,vectors,tb -o "$G" >$B/$name.gen.log 2>&1 &&
+        grep -q 'not supported by the RTL backend' $B/$name.gen.log; then
+        skipped "$name: $(sed -n 's/.*error: //p' $B/$name.gen.log | head -n 1)"
+        return
+    fi
+    check "$name: ntc --emit verilog,vectors,tb" $B/$name.gen.log $NTC "$nt" --fit "$data" $vf --emit verilog,vectors,tb -o "$G"
+    [ -f "$G/Makefile" ] || return
+    check "$name: generated RTL is deterministic" $B/$name.det.log sh -c \
+        "$NTC $nt --fit $data --emit verilog -o $G.again && cmp $G/${T}_decoder.v $G.again/${T}_decoder.v"
+    check "$name: verilator --lint-only -Wall" $B/$name.lint.log make -C "$G" lint
+    check "$name: Verilator bench, random stalls, faults (make verify)" $B/$name.verify.log make -C "$G" verify
+    grep -E '^(PASS|FAIL) ' $B/$name.verify.log | sed 's/^/    /'
+    check "$name: no stalls (make throughput${max_cpw:+, at most $max_cpw cycles per word})" $B/$name.tput.log \
+        make -C "$G" throughput MAX_CPW="${max_cpw:-0}"
+    grep -E '^(PASS|FAIL) ' $B/$name.tput.log | sed 's/^/    /'
+    check "$name: Icarus bench (make verify-iverilog)" $B/$name.iv.log make -C "$G" verify-iverilog
+    tail -n 3 $B/$name.iv.log | head -n 2 | sed 's/^/    /'
+    check "$name: Yosys synth_xilinx -family xc7 (make synth)" $B/$name.synth.log make -C "$G" synth
+    grep 'LUTs' $B/$name.synth.log | sed 's/^/    /'
+}
+
+signature() { grep -E '^[[:space:]]*(word|field|code|coder)[[:space:]]' "$1" | tr -d ' \n'; echo; }
+for nt in examples/*.nt; do  # the static examples' coding pairs: no variant repeats them
+    if grep -Eq '^[[:space:]]*model[[:space:]]+static[[:space:]]*;' "$nt"; then signature "$nt" >> $B/signatures; fi
+done
+
+for nt in examples/*.nt; do
+    T=$(basename "$nt" .nt)
+    data=$(data_for "$T")
+    case $data in "$DATA"/*) real=1 ;; *) real=0 ;; esac
+    if grep -Eq '^[[:space:]]*model[[:space:]]+static[[:space:]]*;' "$nt"; then
+        if [ $real = 1 ]; then
+            # the real weights, every tensor a stream; one word per clock over the whole file
+            rtl_suite "$T" "$nt" "$data" "$data" 1.01
+        else
+            skipped "$T on real weights: $DATA missing (fitted and checked on synthetic data instead)"
+            rtl_suite "$T" "$nt" "$data" "$data" ""
+        fi
+        # words drawn from the model: codes never seen while fitting (escapes), awkward sizes
+        rtl_suite "$T.model-drawn" "$nt" "$data" "" ""
+    else
+        check "$T: refused by the RTL backend with a message (exit 1)" $B/$T.refuse.log sh -c \
+            "$NTC $nt --emit verilog -o $B/$T.refused 2>&1; test \$? -eq 1"
+        skipped "$T: $(sed -n 's/.*error: //p' $B/$T.refuse.log | head -n 1)"
+        # The static variant of a float split with real data to fit, once per coding pair: the
+        # core's generic paths (raw widths 5, 9, 24; 10-bit codes; a 4096-cell table).
+        case $T in bf16_* | fp16_* | fp32_*) ;; *) continue ;; esac
+        sig=$(signature "$nt")
+        if grep -qxF "$sig" $B/signatures 2>/dev/null; then continue; fi
+        echo "$sig" >> $B/signatures
+        sed 's/model[[:space:]]\{1,\}adaptive[^;]*;/model static;/' "$nt" > "$B/$T.static.nt"
+        rtl_suite "$T.static-variant" "$B/$T.static.nt" "$data" "" ""
+    fi
+done
+
+echo "rtl: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
