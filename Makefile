@@ -22,7 +22,7 @@ endif
 DEB_PKGS := flex bison m4 gcc clang libclang-rt-14-dev make libzstd-dev python3 python3-venv verilator iverilog yosys
 DEB_CMDS := flex bison m4 gcc clang make python3 verilator iverilog yosys
 
-.PHONY: all deps demo test bench fuzz install clean
+.PHONY: all deps demo test bench fuzz install clean oracles
 all: $(BUILD)/ntc
 
 deps: $(BUILD)/.deps
@@ -51,7 +51,7 @@ RUNTIME_C  := $(wildcard runtime/*.c)
 GEN_C      := $(BUILD)/lexer.c $(BUILD)/parser.c
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMPILER_C) $(RUNTIME_C)) \
         $(BUILD)/obj/lexer.o $(BUILD)/obj/parser.o
-GEN_H := $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/runtime_embed.h $(BUILD)/rtl_embed.h
+GEN_H := $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/runtime_embed.h $(BUILD)/rtl_embed.h $(BUILD)/value_embed.h
 
 $(BUILD)/parser.c $(BUILD)/parser.h: compiler/parser.y | $(BUILD)/.deps
 	@mkdir -p $(BUILD)
@@ -64,6 +64,9 @@ $(BUILD)/lexer.c $(BUILD)/lexer.h: compiler/lexer.l $(BUILD)/parser.h
 EMBED_SRC := runtime/nt_ans.h
 $(BUILD)/runtime_embed.h: $(EMBED_SRC) compiler/embed.sh | $(BUILD)/.deps
 	sh compiler/embed.sh $(EMBED_SRC) > $@
+# ... and the value functions' engine (runtime/nt_value.h), for value types.
+$(BUILD)/value_embed.h: runtime/nt_value.h compiler/embed.sh | $(BUILD)/.deps
+	sh compiler/embed.sh runtime/nt_value.h | sed 's/nt_embed_lines/nt_value_embed_lines/' > $@
 
 # The RTL templates and cores, built into ntc so that an installed ntc needs only m4 at run time.
 RTL_SRC := $(sort $(wildcard rtl_templates/*.v rtl_templates/*.m4))
@@ -97,8 +100,23 @@ install: $(BUILD)/ntc
 demo: deps $(BUILD)/ntc
 	@sh tests/demo.sh "$(SHARED)"
 
-test: deps $(BUILD)/ntc
+test: deps $(BUILD)/ntc oracles
 	@sh tests/run.sh "$(SHARED)" "$(SANITIZE)"
+
+# The outside references of tests/formats, in a virtual environment made from PyPI: ml_dtypes and
+# numpy; and SoftPosit, the C library inside sfpy's source distribution (sfpy's own extension does
+# not build on Python 3.11, so the checks call the library from C), in $(BUILD)/oracles. Whatever cannot be fetched is
+# written to $(VENV)/missing, and the tests that need it are reported as skipped, with the reason.
+VENV := $(BUILD)/oracles
+oracles: $(VENV)/.done
+$(VENV)/.done:
+	@rm -rf $(VENV); mkdir -p $(BUILD); : > $(BUILD)/venv.log
+	@python3 -m venv $(VENV) >>$(BUILD)/venv.log 2>&1 || echo "python3 -m venv failed (see $(BUILD)/venv.log)" >> $(BUILD)/venv.missing
+	@mkdir -p $(VENV); touch $(VENV)/missing; cat $(BUILD)/venv.missing >> $(VENV)/missing 2>/dev/null; rm -f $(BUILD)/venv.missing
+	@echo "ntc: fetching the test oracles from PyPI into $(VENV) (ml_dtypes, numpy, sfpy)"
+	@$(VENV)/bin/pip install -q ml_dtypes numpy >>$(BUILD)/venv.log 2>&1 	  || echo "ml_dtypes, numpy: pip install failed (see $(BUILD)/venv.log)" >> $(VENV)/missing
+	@($(VENV)/bin/pip download -q --no-deps --no-binary :all: sfpy -d $(VENV)/sfpy-dist >>$(BUILD)/venv.log 2>&1 	  && tar xzf $(VENV)/sfpy-dist/sfpy-*.tar.gz -C $(VENV)/sfpy-dist 	  && mkdir -p $(VENV)/softposit 	  && cp $(VENV)/sfpy-dist/sfpy-*/sfpy/lib/softposit.a $(VENV)/sfpy-dist/sfpy-*/sfpy/include/softposit*.h $(VENV)/softposit/) 	  || echo "sfpy (SoftPosit): pip download failed (see $(BUILD)/venv.log)" >> $(VENV)/missing
+	@touch $@
 
 bench: deps $(BUILD)/ntc
 	@sh tests/bench.sh "$(SHARED)"

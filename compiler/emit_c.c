@@ -243,6 +243,7 @@ static int write_header(const nt_type *t, const char *path, const char *src_file
     out(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size);\n", n, n);
     out(&o, "int %s_is_error(size_t result);\n", n);
     out(&o, "const char *%s_error_name(size_t result);\n\n", n);
+    o.err |= nt_emit_value(t, o.f, 1) != 0; /* value functions and bridge outputs (emit_value.c) */
     out(&o, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
     if (fclose(o.f) != 0 || o.err) {
         nt_fatal("cannot write '%s'", path);
@@ -545,6 +546,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     out(&o, "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n\n", n, n);
     out(&o, "int %s_is_error(size_t result)\n{\n    return nt_ans_is_error(result);\n}\n\n", n);
     out(&o, "const char *%s_error_name(size_t result)\n{\n    return nt_ans_error_name(result);\n}\n", n);
+    o.err |= nt_emit_value(t, o.f, 0) != 0; /* value functions and bridge outputs (emit_value.c) */
     rc = 0;
 done:
     free(norm);

@@ -24,6 +24,10 @@ static const char usage[] =
     "  --help               print this help and exit\n"
     "  --version            print the version and exit\n"
     "\n"
+    "\n"
+    "       ntc quantize T.nt IN.safetensors -o OUT.safetensors   tensors to a value type, with\n"
+    "                                   bits per weight and error (see 'ntc quantize --help')\n"
+    "\n"
     "Exit status: 0 on success, 1 on an error in the input, 2 on a usage error.\n";
 
 static char *read_whole_file(const char *path, size_t *len)
@@ -87,6 +91,9 @@ int main(int argc, char **argv)
     const char *input = NULL, *outdir = ".", *emit = "c", *only = NULL, *vectors_from = NULL;
     const char *fits[64];
     int nfits = 0, check_only = 0;
+
+    if (argc > 1 && !strcmp(argv[1], "quantize")) /* compiler/cmd_quantize.c */
+        return nt_cmd_quantize(argc - 1, argv + 1);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -64,7 +64,11 @@ typedef enum {
     NT_N_COUNTS,    /* counts { kids: COUNT, ... }                                  */
     NT_N_COUNT,     /* num: val                                                     */
     NT_N_CODER,     /* coder tans|rans kids: OPT ...: sub = NT_CODER_*              */
-    NT_N_OPT        /* table_log|prob_bits|lanes num: sub = NT_OPT_*                */
+    NT_N_OPT,       /* table_log|prob_bits|lanes num: sub = NT_OPT_*                */
+    NT_N_FORMAT,    /* format name (args) options: kids: ARG ..., then FOPT ...     */
+    NT_N_BRIDGE,    /* bridge name (args): kids: ARG ...                            */
+    NT_N_ARG,       /* num (an argument), or name (an option's value)               */
+    NT_N_FOPT       /* name num (sub = -1 if written negative) or name kids: ARG    */
 } nt_node_kind;
 
 enum { NT_OPT_TABLE_LOG, NT_OPT_PROB_BITS, NT_OPT_LANES };
@@ -261,7 +265,7 @@ static nt_slice make_slice(nt_parse *ps, nt_span at, uint64_t hi, uint64_t lo, n
             K_COUNTS "counts" K_CODER "coder" K_TANS "tans" K_RANS "rans"
             K_TABLE_LOG "table_log" K_PROB_BITS "prob_bits" K_LANES "lanes"
             K_WORDS "words" K_BITS "bits" K_VALUE "value" K_RANGE "range" K_NAN "nan"
-            K_INF "inf" K_SIGN "sign"
+            K_INF "inf" K_SIGN "sign" K_FORMAT "format" K_BRIDGE "bridge"
 %token <str> NAME "name"
 %token <num> INT "integer"
 %token <real> REAL "real number"
@@ -271,7 +275,7 @@ static nt_slice make_slice(nt_parse *ps, nt_span at, uint64_t hi, uint64_t lo, n
 %type <str> name
 %type <kw> keyword
 %type <node> type_def items item bit_refs bit_ref code_defs code_def code_attrs code_attr counts
-%type <node> count_list count coder_opts coder_opt
+%type <node> count_list count coder_opts coder_opt args int_list fopts fopt
 %type <slice> slice
 %type <real> signed_real number
 
@@ -331,6 +335,18 @@ item:
         { $$ = new_node(ps, NT_N_CODER, @1); $$->sub = NT_CODER_TANS; $$->kids = reverse($3); }
   | "coder" "rans" coder_opts ';'
         { $$ = new_node(ps, NT_N_CODER, @1); $$->sub = NT_CODER_RANS; $$->kids = reverse($3); }
+    /* item := 'format' NAME args format_opt* ';' */
+  | "format" name args fopts ';'
+        { $$ = new_node(ps, NT_N_FORMAT, @1); $$->name = $2; $$->name_loc = nt_span_loc(ps, @2);
+          $$->kids = reverse($3);
+          nt_node **tail = &$$->kids;
+          while (*tail)
+              tail = &(*tail)->next;
+          *tail = reverse($4); }
+    /* item := 'bridge' NAME args ';' */
+  | "bridge" name args ';'
+        { $$ = new_node(ps, NT_N_BRIDGE, @1); $$->name = $2; $$->name_loc = nt_span_loc(ps, @2);
+          $$->kids = reverse($3); }
   ;
 
 /* slice := '[' INT ']' | '[' INT ':' INT ']' */
@@ -438,6 +454,36 @@ number:
   | REAL                    { $$ = $1; }
   ;
 
+/* (These come last: bison numbers character tokens by first use, and the order of the
+ * tokens in "expected ..." messages follows it.)
+ * args := ('(' INT (',' INT)* ')')?    (built backwards) */
+args:
+    %empty                  { $$ = NULL; }
+  | '(' int_list ')'        { $$ = $2; }
+  ;
+
+int_list:
+    INT                     { $$ = num_node(ps, NT_N_ARG, @1, $1, @1); }
+  | int_list ',' INT        { $$ = push($1, num_node(ps, NT_N_ARG, @3, $3, @3)); }
+  ;
+
+/* format_opt* */
+fopts:
+    %empty                  { $$ = NULL; }
+  | fopts fopt              { $$ = push($1, $2); }
+  ;
+
+/* format_opt := NAME ('-'? INT | NAME) */
+fopt:
+    name INT                { $$ = num_node(ps, NT_N_FOPT, @1, $2, @2); $$->name = $1; $$->name_loc = $$->loc;
+                              $$->has_num = 1; $$->sub = 1; }
+  | name '-' INT            { $$ = num_node(ps, NT_N_FOPT, @1, $3, @2); $$->name = $1; $$->name_loc = $$->loc;
+                              $$->has_num = 1; $$->sub = -1; }
+  | name name               { $$ = new_node(ps, NT_N_FOPT, @1); $$->name = $1; $$->name_loc = $$->loc;
+                              $$->kids = new_node(ps, NT_N_ARG, @2); $$->kids->name = $2;
+                              $$->kids->name_loc = $$->kids->loc; }
+  ;
+
 /* NAME := a name or a keyword: keywords are reserved only where they are keywords, so a field
  * may be called 'sign'. */
 name:
@@ -445,11 +491,11 @@ name:
   | keyword                 { $$ = xstrdup($1); }
   ;
 
-/* keyword := 'type' | 'word' | ... | 'sign' */
+/* keyword := 'type' | 'word' | ... | 'sign' | 'format' | 'bridge' */
 keyword:
     "type" | "word" | "field" | "code" | "codes" | "model" | "static" | "adaptive" | "block"
   | "counts" | "coder" | "tans" | "rans" | "table_log" | "prob_bits" | "lanes" | "words" | "bits"
-  | "value" | "range" | "nan" | "inf" | "sign"
+  | "value" | "range" | "nan" | "inf" | "sign" | "format" | "bridge"
   ;
 
 %%

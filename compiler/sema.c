@@ -12,6 +12,7 @@
 #include "parser.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,7 @@ typedef struct {
     nt_diag *d;
     nt_type *t;
     const nt_node *tn;
-    const nt_node *word, *code, *codes, *model, *coder;
+    const nt_node *word, *code, *codes, *model, *coder, *format, *bridge;
     const char *bad_fields[NT_MAX_FIELDS];  /* fields with errors: no "unknown field" for them */
     int nbad_fields;
 } lower;
@@ -109,6 +110,15 @@ static void collect_items(lower *L)
                 *slot = it;
             break;
         }
+        case NT_N_FORMAT:
+        case NT_N_BRIDGE: {
+            const nt_node **slot = it->kind == NT_N_FORMAT ? &L->format : &L->bridge;
+            if (*slot)
+                duplicate_item(L, it, *slot, it->kind == NT_N_FORMAT ? "format" : "bridge");
+            else
+                *slot = it;
+            break;
+        }
         case NT_N_MODEL:
             if (L->model)
                 duplicate_item(L, it, L->model, "model");
@@ -124,6 +134,19 @@ static void collect_items(lower *L)
         default:
             break;
         }
+    }
+    if (L->format) {
+        /* the format gives the word and the codes: anything else saying so would be a second truth */
+        const nt_node *other[3] = { L->word, L->code, L->codes };
+        for (int i = 0; i < 3; i++)
+            if (other[i]) {
+                const char *what = i == 0 ? "word" : i == 1 ? "code" : "codes";
+                nt_error(L->d, other[i]->loc, "type '%s' has 'format', which gives its %s; remove '%s'",
+                         L->t->name, i == 0 ? "word" : "codes", what);
+                nt_note(L->d, L->format->loc, "'format' is here");
+            }
+        L->word = L->code = L->codes = NULL;
+        return;
     }
     if (!L->word)
         nt_error(L->d, L->t->loc, "type '%s' has no 'word' (its storage width, as in 'word 16;')", L->t->name);
@@ -572,6 +595,297 @@ out:
     free(defs);
 }
 
+/* ---------------------------------------------------------------- format float(...) / posit(...) */
+
+/* Appends a generated code covering 2^raw words from `first`. */
+static nt_code *gen_code(nt_type *t, int cap, uint64_t first, int raw, nt_val_kind val, int sign, double lo,
+                         double hi)
+{
+    if (t->ncodes >= cap)
+        return NULL;
+    nt_code *c = &t->codes[t->ncodes++];
+    memset(c, 0, sizeof *c);
+    c->first = first;
+    c->raw_bits = raw;
+    c->val = val;
+    c->sign = sign;
+    c->lo = lo;
+    c->hi = hi;
+    return c;
+}
+
+static int log2_exact(uint64_t v)
+{
+    int r = 0;
+    while (v > 1) {
+        v >>= 1;
+        r++;
+    }
+    return r;
+}
+
+/* Runs of words [a, a + len) split into power-of-two runs, largest first when `big_first`. */
+static void gen_runs(nt_type *t, int cap, uint64_t base, uint64_t a, uint64_t len, int big_first, int sign,
+                     double lo0, double step)
+{
+    while (len) {
+        uint64_t size = big_first ? (uint64_t)1 << log2_exact(len) : (a ? a & (0 - a) : (uint64_t)1 << log2_exact(len));
+        if (size > len)
+            size = (uint64_t)1 << log2_exact(len);
+        gen_code(t, cap, base + a, log2_exact(size), NT_VAL_RANGE, sign, lo0 + (double)a * step,
+                 lo0 + (double)(a + size) * step);
+        a += size;
+        len -= size;
+    }
+}
+
+/* float(E, M): sign, E exponent bits, M mantissa bits, in that order from the top. The code of a
+ * word is its sign and exponent (the mantissa is raw), except where specials cut a binade into runs. */
+static void lower_float(lower *L, int E, int M, int bias, nt_specials sp)
+{
+    nt_type *t = L->t;
+    int emax = (1 << E) - 1, cap = 2 * (emax + 1) + 4 * (M + 2);
+    uint64_t nm = (uint64_t)1 << M;
+    if (cap > NT_MAX_CODES + 8) {
+        nt_error(L->d, L->format->loc, "float(%d, %d) would have more than %d codes; at most %d exponent bits", E, M,
+                 NT_MAX_CODES, NT_MAX_CODE_BITS - 2);
+        return;
+    }
+    t->word_bits = 1 + E + M;
+    t->codes = xcalloc((size_t)cap, sizeof *t->codes);
+    for (int s = 0; s < 2; s++) {
+        int sign = s ? -1 : 1;
+        for (int e = 0; e <= emax; e++) {
+            uint64_t base = (uint64_t)s << (E + M) | (uint64_t)e << M;
+            double step = ldexp(1.0, (e ? e : 1) - bias - M), lo0 = e ? ldexp(1.0, e - bias) : 0.0;
+            if (e == 0 && s && sp == NT_SPECIALS_FNUZ) {
+                gen_code(t, cap, base, 0, NT_VAL_NAN, 1, 0, 0); /* the one NaN, where -0 would be */
+                gen_runs(t, cap, base, 1, nm - 1, 0, sign, lo0, step);
+            } else if (e == emax && sp == NT_SPECIALS_IEEE) {
+                gen_code(t, cap, base, 0, NT_VAL_INF, sign, 0, 0);
+                for (uint64_t a = 1; a < nm; a *= 2) /* NaN payloads 1, 2..3, 4..7, ... (the last: quiet) */
+                    gen_code(t, cap, base + a, log2_exact(a), NT_VAL_NAN, sign, 0, 0);
+            } else if (e == emax && sp == NT_SPECIALS_FN) {
+                gen_runs(t, cap, base, 0, nm - 1, 1, sign, lo0, step);
+                gen_code(t, cap, base + nm - 1, 0, NT_VAL_NAN, sign, 0, 0);
+            } else {
+                gen_code(t, cap, base, M, NT_VAL_RANGE, sign, lo0, lo0 + (double)nm * step);
+            }
+        }
+    }
+}
+
+/* posit(n, es): codes are (sign, regime) runs; the raw bits are the exponent and fraction. The
+ * negative half is the two's complement of the positive one, so its runs count down. */
+static void lower_posit(lower *L, int n, int es)
+{
+    nt_type *t = L->t;
+    int cap = 4 * n, npos = 0;
+    uint64_t nar = (uint64_t)1 << (n - 1);
+    t->word_bits = n;
+    t->codes = xcalloc((size_t)cap, sizeof *t->codes);
+    gen_code(t, cap, 0, 0, NT_VAL_EXACT, 1, 0, 0);
+    for (int k = -(n - 2); k <= n - 2; k++) {
+        int m = k < 0 ? -k : k + 1, r = m >= n - 1 ? 0 : n - 2 - m;
+        uint64_t first = k < 0 ? (uint64_t)1 << r : m >= n - 1 ? nar - 1 : (((uint64_t)1 << m) - 1) << (r + 1);
+        nt_code *c = gen_code(t, cap, first, r, NT_VAL_BINADES, 1, ldexp(1.0, k * (1 << es)),
+                              ldexp(1.0, (k + 1) * (1 << es)));
+        c->scale = k * (1 << es);
+        c->exp_bits = r < es ? r : es;
+        c->exp_shift = es - c->exp_bits;
+        npos++;
+    }
+    gen_code(t, cap, nar, 0, NT_VAL_NAN, 1, 0, 0); /* NaR */
+    for (int i = npos; i >= 1; i--) { /* mirror of positive code i, in word order */
+        nt_code p = t->codes[i];
+        nt_code *c = gen_code(t, cap, ((uint64_t)1 << n) - (p.first + ((uint64_t)1 << p.raw_bits) - 1), p.raw_bits,
+                              NT_VAL_BINADES, -1, p.lo, p.hi);
+        c->scale = p.scale;
+        c->exp_bits = p.exp_bits;
+        c->exp_shift = p.exp_shift;
+        c->reverse = 1;
+    }
+}
+
+static const char *fopt_name_value(const nt_node *o)
+{
+    return o->kids && o->kids->name ? o->kids->name : NULL;
+}
+
+/* item := 'format' NAME args format_opt* ';' */
+static void lower_format(lower *L)
+{
+    nt_type *t = L->t;
+    nt_diag *d = L->d;
+    const nt_node *f = L->format, *arg[4] = { 0 };
+    int nargs = 0, errs = d->errors;
+    int is_float = !strcmp(f->name, "float"), is_posit = !strcmp(f->name, "posit");
+    for (const nt_node *a = f->kids; a; a = a->next)
+        if (a->kind == NT_N_ARG) {
+            if (nargs < 4)
+                arg[nargs] = a;
+            nargs++;
+        }
+    if (!is_float && !is_posit) {
+        nt_error(d, f->name_loc, "unknown format '%s' (known: float(EXP, MANT), posit(N, ES))", f->name);
+        return;
+    }
+    if (nargs != 2) {
+        nt_error(d, nargs > 2 ? arg[2] ? arg[2]->loc : f->name_loc : f->name_loc, "'%s' takes 2 arguments, %s",
+                 f->name, is_float ? "float(EXPONENT_BITS, MANTISSA_BITS)" : "posit(N, ES)");
+        return;
+    }
+    uint64_t a = arg[0]->num, b = arg[1]->num;
+    int bias_given = 0;
+    int64_t bias = 0;
+    nt_specials sp = NT_SPECIALS_IEEE;
+    const nt_node *ovf = NULL;
+    if (is_float) {
+        if (a < 1 || a > 11)
+            nt_error(d, arg[0]->loc, "a float has 1 to 11 exponent bits, not %" PRIu64, a);
+        else if (b > 52 || 1 + a + b > NT_MAX_WORD_BITS)
+            nt_error(d, arg[1]->loc, "a float has 0 to 52 mantissa bits and at most %d bits in all", NT_MAX_WORD_BITS);
+    } else {
+        if (a < 2 || a > 32)
+            nt_error(d, arg[0]->loc, "a posit has 2 to 32 bits, not %" PRIu64, a);
+        if (b > 4)
+            nt_error(d, arg[1]->loc, "a posit has 0 to 4 exponent bits (es), not %" PRIu64, b);
+    }
+    const nt_node *seen[3] = { 0 };
+    static const char *const opts[3] = { "bias", "specials", "overflow" };
+    for (const nt_node *o = f->kids; o; o = o->next) {
+        if (o->kind != NT_N_FOPT)
+            continue;
+        int which = -1;
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(o->name, opts[i]))
+                which = i;
+        if (which < 0 || (is_posit && which < 2)) {
+            nt_error(d, o->loc, "unknown option '%s' for %s (known: %s)", o->name, f->name,
+                     is_float ? "bias, specials, overflow" : "overflow");
+            continue;
+        }
+        if (seen[which]) {
+            nt_error(d, o->loc, "'%s' is given twice", o->name);
+            nt_note(d, seen[which]->loc, "the first '%s' is here", o->name);
+            continue;
+        }
+        seen[which] = o;
+        const char *v = fopt_name_value(o);
+        if (which == 0) {
+            if (v || o->num > 2000) {
+                nt_error(d, o->loc, "'bias' takes an integer, as in 'bias 7'");
+                continue;
+            }
+            bias = o->sub < 0 ? -(int64_t)o->num : (int64_t)o->num;
+            bias_given = 1;
+        } else if (which == 1) {
+            static const char *const names[4] = { "ieee", "fn", "fnuz", "none" };
+            int k = -1;
+            for (int i = 0; i < 4 && v; i++)
+                if (!strcmp(v, names[i]))
+                    k = i;
+            if (k < 0) {
+                nt_error(d, o->kids ? o->kids->loc : o->num_loc,
+                         "'specials' is one of ieee (inf and NaNs in the top binade), fn (one NaN, no inf), "
+                         "fnuz (one NaN in place of -0) or none");
+                continue;
+            }
+            sp = (nt_specials)k;
+        } else {
+            if (!v || (strcmp(v, "saturate") && strcmp(v, "inf") && strcmp(v, "nan"))) {
+                nt_error(d, o->kids ? o->kids->loc : o->num_loc, "'overflow' is one of saturate, inf or nan");
+                continue;
+            }
+            ovf = o;
+        }
+    }
+    if (d->errors > errs)
+        return;
+    t->format = is_float ? NT_FMT_FLOAT : NT_FMT_POSIT;
+    t->fmt_a = (int)a;
+    t->fmt_b = (int)b;
+    if (is_posit) {
+        t->overflow = NT_OVERFLOW_SATURATE; /* posits never overflow, nor round to zero */
+        if (ovf && strcmp(fopt_name_value(ovf), "saturate"))
+            nt_error(d, ovf->kids->loc, "posits saturate: 'overflow' can only be saturate");
+        lower_posit(L, (int)a, (int)b);
+    } else {
+        t->fmt_bias = bias_given ? (int)bias : (1 << (a - 1)) - 1;
+        t->specials = sp;
+        t->overflow = sp == NT_SPECIALS_IEEE ? NT_OVERFLOW_INF : sp == NT_SPECIALS_NONE ? NT_OVERFLOW_SATURATE
+                                                                                         : NT_OVERFLOW_NAN;
+        if (ovf) {
+            const char *v = fopt_name_value(ovf);
+            if (!strcmp(v, "inf") && sp != NT_SPECIALS_IEEE)
+                nt_error(d, ovf->kids->loc, "'overflow inf' needs infinities: 'specials ieee'");
+            else if (!strcmp(v, "nan") && sp == NT_SPECIALS_NONE)
+                nt_error(d, ovf->kids->loc, "'overflow nan' needs a NaN: 'specials' other than none");
+            t->overflow = !strcmp(v, "inf") ? NT_OVERFLOW_INF : !strcmp(v, "nan") ? NT_OVERFLOW_NAN
+                                                                                    : NT_OVERFLOW_SATURATE;
+        }
+        if (d->errors == errs)
+            lower_float(L, (int)a, (int)b, t->fmt_bias, sp);
+    }
+    if (d->errors > errs || !t->codes)
+        return;
+    t->map = NT_MAP_RANGES;
+    for (int k = 0; k < t->ncodes; k++) {
+        t->codes[k].loc = f->loc;
+        if (t->codes[k].raw_bits > t->raw_bits_max)
+            t->raw_bits_max = t->codes[k].raw_bits;
+    }
+    while ((1 << t->code_bits) < t->ncodes)
+        t->code_bits++;
+}
+
+/* item := 'bridge' NAME args ';' — word, pair, fp32, fixed(WIDTH, FRACTION) */
+static void lower_bridge(lower *L)
+{
+    nt_type *t = L->t;
+    const nt_node *b = L->bridge, *arg[3] = { 0 };
+    int nargs = 0;
+    t->bridge = NT_BRIDGE_WORD;
+    if (!b)
+        return;
+    for (const nt_node *a = b->kids; a; a = a->next) {
+        if (nargs < 3)
+            arg[nargs] = a;
+        nargs++;
+    }
+    static const char *const names[4] = { "word", "pair", "fp32", "fixed" };
+    int k = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(b->name, names[i]))
+            k = i;
+    if (k < 0) {
+        nt_error(L->d, b->name_loc, "unknown bridge output '%s' (known: word, pair, fp32, fixed(WIDTH, FRACTION))",
+                 b->name);
+        return;
+    }
+    if (nargs != (k == NT_BRIDGE_FIXED ? 2 : 0)) {
+        nt_error(L->d, b->name_loc, k == NT_BRIDGE_FIXED ? "'fixed' takes 2 arguments: fixed(WIDTH, FRACTION_BITS)"
+                                                         : "'%s' takes no arguments", b->name);
+        return;
+    }
+    t->bridge = (nt_bridge_kind)k;
+    if (k == NT_BRIDGE_FIXED) {
+        if (arg[0]->num < 2 || arg[0]->num > 32)
+            nt_error(L->d, arg[0]->loc, "a fixed-point output has 2 to 32 bits, not %" PRIu64, arg[0]->num);
+        else if (arg[1]->num > 62)
+            nt_error(L->d, arg[1]->loc, "a fixed-point output has at most 62 fraction bits");
+        t->bridge_width = (int)arg[0]->num;
+        t->bridge_frac = (int)arg[1]->num;
+    }
+    if (k >= NT_BRIDGE_FP32 && t->codes) {
+        for (int c = 0; c < t->ncodes; c++)
+            if (t->codes[c].val == NT_VAL_NONE) {
+                nt_error(L->d, b->loc, "bridge '%s' needs a value for every code, and code %d has none", b->name, c);
+                break;
+            }
+    }
+}
+
 /* ---------------------------------------------------------------- model, coder, counts */
 
 static void lower_model(lower *L)
@@ -696,14 +1010,17 @@ static nt_type *lower_type(nt_diag *d, const nt_node *tn)
 
     collect_items(&L);
     check_word(&L);
+    if (L.format && d->errors == errs)
+        lower_format(&L);  /* gives the word and the codes */
     int items_ok = d->errors == errs && L.t->word_bits > 0;
     check_fields(&L);  /* a field with an error is remembered: the code does not complain about it again */
-    if (items_ok) {
+    if (items_ok && !L.format) {
         if (L.code)
             lower_split(&L);
         else if (L.codes)
             lower_ranges(&L);
     }
+    lower_bridge(&L);
     lower_model(&L);
     lower_counts(&L);
     lower_coder(&L);

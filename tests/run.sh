@@ -154,10 +154,9 @@ for nt in examples/*.nt tests/codec/types/*.nt; do
         counted "$T on synthetic data" "$G/codec_test" file "$data"
     fi
 done
-
-# ------------------------------------------------------------------ the RTL decoders (Verilator, Icarus, Yosys)
-section "rtl"
+summary formats sh tests/formats/run.sh "$SHARED"
 summary rtl sh tests/rtl/run.sh "$SHARED"
+summary container sh tests/container/run.sh "$SHARED"
 
 # ------------------------------------------------------------------ fuzzing, briefly (make fuzz for longer)
 section "fuzz"
