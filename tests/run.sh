@@ -154,9 +154,14 @@ for nt in examples/*.nt tests/codec/types/*.nt; do
         counted "$T on synthetic data" "$G/codec_test" file "$data"
     fi
 done
+
+# ------------------------------------------------------------------ value types against outside references
+section "formats"
 summary formats sh tests/formats/run.sh "$SHARED"
+
+# ------------------------------------------------------------------ the RTL decoders (Verilator, Icarus, Yosys)
+section "rtl"
 summary rtl sh tests/rtl/run.sh "$SHARED"
-summary container sh tests/container/run.sh "$SHARED"
 
 # ------------------------------------------------------------------ fuzzing, briefly (make fuzz for longer)
 section "fuzz"
