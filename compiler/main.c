@@ -24,7 +24,7 @@ static const char usage[] =
     "  --help               print this help and exit\n"
     "  --version            print the version and exit\n"
     "\n"
-    "\n"
+    "       ntc pack|unpack|stats ...   whole checkpoints (see 'ntc pack --help')\n"
     "       ntc quantize T.nt IN.safetensors -o OUT.safetensors   tensors to a value type, with\n"
     "                                   bits per weight and error (see 'ntc quantize --help')\n"
     "\n"
@@ -92,6 +92,9 @@ int main(int argc, char **argv)
     const char *fits[64];
     int nfits = 0, check_only = 0;
 
+    /* Subcommands on whole checkpoints (compiler/cmd_pack.c). */
+    if (argc > 1 && (!strcmp(argv[1], "pack") || !strcmp(argv[1], "unpack") || !strcmp(argv[1], "stats")))
+        return nt_cmd_container(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "quantize")) /* compiler/cmd_quantize.c */
         return nt_cmd_quantize(argc - 1, argv + 1);
 

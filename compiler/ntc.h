@@ -210,4 +210,9 @@ int nt_cmd_quantize(int argc, char **argv);
 int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int want_verilog, int want_vectors,
                 int want_tb, const char *vectors_from);
 
+/* ---------------------------------------------------------------- cmd_pack.c */
+
+/* ntc pack | unpack | stats: argv[0] is the subcommand. Returns the exit status. */
+int nt_cmd_container(int argc, char **argv);
+
 #endif

@@ -163,6 +163,10 @@ summary formats sh tests/formats/run.sh "$SHARED"
 section "rtl"
 summary rtl sh tests/rtl/run.sh "$SHARED"
 
+# ------------------------------------------------------------------ whole checkpoints: pack, unpack, stats
+section "container"
+summary container sh tests/container/run.sh "$SHARED"
+
 # ------------------------------------------------------------------ fuzzing, briefly (make fuzz for longer)
 section "fuzz"
 summary fuzz sh tests/fuzz/run.sh "${FUZZ_SECONDS:-5}" "$SHARED"

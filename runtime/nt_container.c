@@ -1,0 +1,1773 @@
+/*
+ * nt_container.c — the .ntz container declared in nt_container.h and specified in
+ * spec/container.md: planning (files -> segments), packing on N threads with an in-order writer,
+ * reading and checking the index, unpacking (whole, or one tensor), and the analysis behind
+ * `ntc stats`.
+ *
+ * Every member file is cut into segments that cover it exactly: its header bytes, each tensor's
+ * data (in parts of at most NT_CONTAINER_PART_BYTES), and any bytes between or after them.
+ * Unpacking writes each segment's bytes back at its offset, so the output is the input byte for
+ * byte, whatever the header holds. Each segment carries XXH3-64 of its original bytes.
+ *
+ * Threads take segments in order; a finished segment waits for its turn to be given its place in
+ * the output, so the container is the same for any -j. Each thread holds one part's buffers.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#define _DEFAULT_SOURCE 1 /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
+#include "nt_container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#define HEAD_SIZE 16
+#define TAIL_SIZE 40
+#define INDEX_MAX ((uint64_t)1 << 30)   /* an index (uncompressed) larger than this is refused */
+static const uint8_t head_magic[8] = {0x89, 'N', 'T', 'Z', '\r', '\n', 0x1a, '\n'};
+static const uint8_t tail_magic[8] = {0x89, 'N', 'T', 'Z', 'E', 'N', 'D', '\n'};
+static const uint8_t index_magic[4] = {'N', 'T', 'Z', 'I'};
+
+enum { SEG_TENSOR = 0, SEG_HEADER = 1, SEG_BYTES = 2 };
+enum { FILE_SAFETENSORS = 0, FILE_NPY = 1, FILE_BYTES = 2 };
+#define INDEX_FLAG_DIRECTORY 1u
+#define TYPE_SOURCE_MAX ((uint64_t)1 << 20)
+
+/* ------------------------------------------------------------------ errors */
+
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || !errlen)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    for (char *p = err; *p; p++) /* names come from files: one printable line */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return -1;
+}
+
+/* ------------------------------------------------------------------ little-endian bytes */
+
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+    int oom;
+} buf_t;
+
+static void buf_put(buf_t *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void buf_le(buf_t *b, uint64_t v, int n)
+{
+    uint8_t t[8];
+    put_le(t, v, n);
+    buf_put(b, t, (size_t)n);
+}
+
+/* A bounds-checked reader of the index. */
+typedef struct {
+    const uint8_t *p;
+    size_t len, pos;
+    int bad;
+} rd_t;
+
+static uint64_t rd_le(rd_t *r, int n)
+{
+    if (r->bad || r->len - r->pos < (size_t)n) {
+        r->bad = 1;
+        return 0;
+    }
+    r->pos += (size_t)n;
+    return get_le(r->p + r->pos - n, n);
+}
+
+/* A length-prefixed string, copied with a terminating zero (NULL on error). */
+static char *rd_str(rd_t *r, int lenbytes)
+{
+    uint64_t n = rd_le(r, lenbytes);
+    char *s;
+    if (r->bad || r->len - r->pos < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    if (memchr(r->p + r->pos, 0, (size_t)n)) {
+        r->bad = 1;
+        return NULL;
+    }
+    s = malloc((size_t)n + 1);
+    if (!s) {
+        r->bad = 1;
+        return NULL;
+    }
+    memcpy(s, r->p + r->pos, (size_t)n);
+    s[n] = 0;
+    r->pos += (size_t)n;
+    return s;
+}
+
+/* ------------------------------------------------------------------ the in-memory index */
+
+typedef struct {
+    char *name;         /* relative path, '/'-separated */
+    uint64_t size;
+    int kind;
+    /* pack only */
+    nt_tensor_file tf;
+    const uint8_t *map;
+    int own_map;        /* map is ours (FILE_BYTES), else tf's */
+} file_t;
+
+typedef struct {
+    uint32_t file;
+    int kind;
+    int codec;
+    char dtype[16];
+    uint32_t part, nparts;
+    uint64_t offset, length;
+    uint64_t payload_offset, payload_size;
+    uint64_t xxh3;
+    char *name;         /* tensor name; "" for header and bytes segments */
+    /* pack only */
+    nt_dtype dt;
+    int word_bytes;
+} seg_t;
+
+typedef struct {
+    file_t *files;
+    uint32_t nfiles;
+    seg_t *segs;
+    uint64_t nsegs, segs_cap;
+    uint32_t flags;
+    char *type_source;
+    /* reading */
+    const uint8_t *map;
+    uint64_t map_size;
+    uint64_t data_end;  /* payloads lie in [HEAD_SIZE, data_end) */
+    uint8_t *index_raw; /* the decompressed index */
+} index_t;
+
+static void index_free(index_t *x)
+{
+    for (uint32_t i = 0; i < x->nfiles; i++) {
+        file_t *f = &x->files[i];
+        if (f->own_map && f->map)
+            munmap((void *)f->map, (size_t)f->size);
+        else
+            nt_tensor_file_close(&f->tf);
+        free(f->name);
+    }
+    for (uint64_t i = 0; i < x->nsegs; i++)
+        free(x->segs[i].name);
+    free(x->files);
+    free(x->segs);
+    free(x->type_source);
+    free(x->index_raw);
+    if (x->map)
+        munmap((void *)x->map, (size_t)x->map_size);
+    memset(x, 0, sizeof *x);
+}
+
+static seg_t *seg_add(index_t *x)
+{
+    if (x->nsegs == x->segs_cap) {
+        uint64_t cap = x->segs_cap ? x->segs_cap * 2 : 64;
+        seg_t *ns = realloc(x->segs, (size_t)cap * sizeof *ns);
+        if (!ns)
+            return NULL;
+        x->segs = ns;
+        x->segs_cap = cap;
+    }
+    seg_t *s = &x->segs[x->nsegs++];
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+/* The dtypes the pairs may code (by bits of nt_dtype), and their word sizes. */
+static int dtype_word_bytes(nt_dtype d)
+{
+    switch (d) {
+    case NT_DT_BF16:
+    case NT_DT_F16:
+        return 2;
+    case NT_DT_F32:
+        return 4;
+    default:
+        return 0;
+    }
+}
+
+/* Adds segments for bytes [off, off + len) of file fi: parts of at most the part size. */
+static int add_range(index_t *x, uint32_t fi, int kind, const nt_tensor *t, uint64_t off, uint64_t len)
+{
+    uint64_t part = NT_CONTAINER_PART_BYTES, nparts = len ? (len + part - 1) / part : 1;
+    if (nparts > UINT32_MAX)
+        return -1;
+    for (uint64_t k = 0; k < nparts; k++) {
+        seg_t *s = seg_add(x);
+        if (!s)
+            return -1;
+        s->file = fi;
+        s->kind = kind;
+        s->part = (uint32_t)k;
+        s->nparts = (uint32_t)nparts;
+        s->offset = off + k * part;
+        s->length = (k + 1 < nparts) ? part : len - k * part;
+        s->dt = NT_DT_OTHER;
+        if (t) {
+            s->dt = t->dtype;
+            snprintf(s->dtype, sizeof s->dtype, "%s", t->dtype_name);
+            s->word_bytes = dtype_word_bytes(t->dtype);
+        }
+        s->name = strdup(t ? t->name : "");
+        if (!s->name)
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ planning a pack */
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static int map_whole(const char *path, const uint8_t **map, uint64_t *size, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY);
+    *map = NULL;
+    *size = 0;
+    if (fd < 0)
+        return errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return errf(err, errlen, "%s: not a regular file", path);
+    }
+    *size = (uint64_t)st.st_size;
+    if (st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            return errf(err, errlen, "%s: cannot map: %s", path, strerror(e));
+        }
+        *map = m;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Adds one member file: parsed (safetensors, .npy) and cut into segments, or stored as bytes. */
+static int plan_file(index_t *x, const char *path, const char *name, char *err, size_t errlen)
+{
+    file_t *nf = realloc(x->files, (x->nfiles + 1) * sizeof *nf);
+    uint32_t fi = x->nfiles;
+    if (!nf)
+        return errf(err, errlen, "out of memory");
+    x->files = nf;
+    file_t *f = &x->files[fi];
+    memset(f, 0, sizeof *f);
+    x->nfiles++;
+    if (!(f->name = strdup(name)))
+        return errf(err, errlen, "out of memory");
+    if (strlen(name) > 65535)
+        return errf(err, errlen, "%s: file name too long", path);
+    if (has_suffix(path, ".safetensors") || has_suffix(path, ".npy")) {
+        char e[512];
+        if (nt_tensor_file_open(&f->tf, path, 0, e, sizeof e) != 0)
+            return errf(err, errlen, "%s", e);
+        f->map = f->tf.map;
+        f->size = f->tf.map_size;
+        f->kind = f->tf.kind == NT_TF_NPY ? FILE_NPY : FILE_SAFETENSORS;
+        /* header, then tensors in offset order with whatever lies between them stored as bytes */
+        uint64_t at = f->tf.header_size;
+        if (add_range(x, fi, SEG_HEADER, NULL, 0, at) != 0)
+            return errf(err, errlen, "out of memory");
+        for (int i = 0; i < f->tf.ntensors; i++) {
+            const nt_tensor *t = &f->tf.tensors[i];
+            if (strlen(t->name) > 65535)
+                return errf(err, errlen, "%s: tensor name too long", path);
+            if (t->size == 0)
+                continue; /* empty tensors own no bytes: the header carries them */
+            if (t->offset < at)
+                return errf(err, errlen, "%s: tensor '%s' overlaps another", path, t->name);
+            if (t->offset > at && add_range(x, fi, SEG_BYTES, NULL, at, t->offset - at) != 0)
+                return errf(err, errlen, "out of memory");
+            if (add_range(x, fi, SEG_TENSOR, t, t->offset, t->size) != 0)
+                return errf(err, errlen, "out of memory");
+            at = t->offset + t->size;
+        }
+        if (at < f->size && add_range(x, fi, SEG_BYTES, NULL, at, f->size - at) != 0)
+            return errf(err, errlen, "out of memory");
+        return 0;
+    }
+    if (map_whole(path, &f->map, &f->size, err, errlen) != 0)
+        return -1;
+    f->own_map = 1;
+    f->kind = FILE_BYTES;
+    if (f->size && add_range(x, fi, SEG_BYTES, NULL, 0, f->size) != 0)
+        return errf(err, errlen, "out of memory");
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Every regular file under dir (recursively, sorted by relative name). */
+static int plan_dir(index_t *x, const char *dir, const char *rel, int depth, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    if (!d)
+        return errf(err, errlen, "%s: cannot open directory: %s", dir, strerror(errno));
+    if (depth > 32) {
+        closedir(d);
+        return errf(err, errlen, "%s: directories nested too deeply", dir);
+    }
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) {
+                rc = errf(err, errlen, "out of memory");
+                break;
+            }
+            names = nn;
+        }
+        if (!(names[n++] = strdup(e->d_name))) {
+            rc = errf(err, errlen, "out of memory");
+            break;
+        }
+    }
+    closedir(d);
+    if (rc == 0)
+        qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t pl = strlen(dir) + strlen(names[i]) + 2, rl = strlen(rel) + strlen(names[i]) + 2;
+        char *path = malloc(pl), *r = malloc(rl);
+        struct stat st;
+        if (!path || !r) {
+            free(path);
+            free(r);
+            rc = errf(err, errlen, "out of memory");
+            break;
+        }
+        snprintf(path, pl, "%s/%s", dir, names[i]);
+        snprintf(r, rl, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+        if (stat(path, &st) != 0)
+            rc = errf(err, errlen, "%s: %s", path, strerror(errno));
+        else if (S_ISDIR(st.st_mode))
+            rc = plan_dir(x, path, r, depth + 1, err, errlen);
+        else if (S_ISREG(st.st_mode))
+            rc = plan_file(x, path, r, err, errlen);
+        /* other kinds (sockets, devices) are skipped */
+        free(path);
+        free(r);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* ------------------------------------------------------------------ codes, bounds, choosing */
+
+/* Per pair: the code and raw-bit count of every 16-bit key, tabulated once. */
+typedef struct {
+    const nt_pair *p;
+    uint16_t *code;     /* 65536 */
+    uint8_t *raw;       /* 65536 */
+} pair_tab_t;
+
+typedef struct {
+    pair_tab_t tab[NT_CONTAINER_MAX_PAIRS];
+    int n;
+    const nt_pair *forced;
+} pairs_t;
+
+static void pairs_free(pairs_t *ps)
+{
+    for (int i = 0; i < ps->n; i++) {
+        free(ps->tab[i].code);
+        free(ps->tab[i].raw);
+    }
+    memset(ps, 0, sizeof *ps);
+}
+
+static int pairs_init(pairs_t *ps, const nt_pack_options *opt, char *err, size_t errlen)
+{
+    memset(ps, 0, sizeof *ps);
+    int n = opt ? opt->npairs : 0;
+    if (n > NT_CONTAINER_MAX_PAIRS - 1)
+        return errf(err, errlen, "too many coding pairs");
+    for (int i = 0; i <= n; i++) {
+        const nt_pair *p = i < n ? &opt->pairs[i] : (opt ? opt->forced : NULL);
+        if (p)
+            ps->tab[ps->n++].p = p;
+    }
+    ps->forced = opt ? opt->forced : NULL;
+    return 0;
+}
+
+/* Tabulates the code and raw bits of every key for the pairs that code one of the dtypes in
+ * mask (bits 1 << nt_dtype): what the bounds need. Done before any thread starts. */
+static int pairs_tables(pairs_t *ps, unsigned mask, char *err, size_t errlen)
+{
+    for (int i = 0; i < ps->n; i++) {
+        pair_tab_t *t = &ps->tab[i];
+        const nt_pair *p = t->p;
+        if (!(p->dtypes & mask) || !p->code_of || t->code)
+            continue;
+        t->code = malloc(65536 * sizeof *t->code);
+        t->raw = malloc(65536);
+        if (!t->code || !t->raw)
+            return errf(err, errlen, "out of memory");
+        for (uint32_t k = 0; k < 65536; k++) {
+            int rb = 0, c = p->code_of(p->ctx, k, &rb);
+            t->code[k] = (uint16_t)(c < 0 ? 0 : c);
+            t->raw[k] = (uint8_t)rb;
+        }
+    }
+    return 0;
+}
+
+static const nt_pair *pairs_find(const pairs_t *ps, int id)
+{
+    for (int i = 0; i < ps->n; i++)
+        if (ps->tab[i].p->id == id)
+            return ps->tab[i].p;
+    return NULL;
+}
+
+static double bound_from_counts(const uint64_t *cc, int ncodes, uint64_t n, double raw_bits)
+{
+    double bits = raw_bits;
+    for (int c = 0; c < ncodes; c++)
+        if (cc[c])
+            bits += (double)cc[c] * log2((double)n / (double)cc[c]);
+    return bits;
+}
+
+double nt_pair_bound_bits(const nt_pair *p, const uint64_t *hist)
+{
+    uint64_t *cc = calloc((size_t)(p->ncodes > 0 ? p->ncodes : 1), sizeof *cc), n = 0;
+    double raw = 0, bits;
+    if (!cc)
+        return -1;
+    for (uint32_t k = 0; k < 65536; k++) {
+        if (!hist[k])
+            continue;
+        int rb = 0, c = p->code_of(p->ctx, k, &rb);
+        if (c >= 0 && c < p->ncodes)
+            cc[c] += hist[k];
+        raw += (double)hist[k] * rb;
+        n += hist[k];
+    }
+    bits = bound_from_counts(cc, p->ncodes, n, raw);
+    free(cc);
+    return bits;
+}
+
+static uint32_t key_of(const uint8_t *w, size_t i, int wb)
+{
+    uint16_t v;
+    memcpy(&v, w + i * (size_t)wb + (size_t)(wb - 2), 2); /* little-endian: the top 16 bits */
+    return v;
+}
+
+/* Per-thread scratch. */
+typedef struct {
+    uint64_t *hist;     /* 65536 */
+    uint64_t *cc;       /* 4096 code counts */
+    uint8_t *aligned;   /* a part's words, when the mapping is not aligned for them */
+    size_t aligned_cap;
+    uint8_t *out[2];
+    size_t out_cap[2];
+} scratch_t;
+
+static void scratch_free(scratch_t *s)
+{
+    free(s->hist);
+    free(s->cc);
+    free(s->aligned);
+    free(s->out[0]);
+    free(s->out[1]);
+    memset(s, 0, sizeof *s);
+}
+
+static int scratch_init(scratch_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->hist = calloc(65536, sizeof *s->hist);
+    s->cc = calloc(4096, sizeof *s->cc);
+    return s->hist && s->cc ? 0 : -1;
+}
+
+static int grow(uint8_t **p, size_t *cap, size_t need)
+{
+    if (*cap >= need)
+        return 0;
+    free(*p);
+    *p = malloc(need ? need : 1);
+    *cap = *p ? need : 0;
+    return *p ? 0 : -1;
+}
+
+/* Order-0 bounds (bits) of every applicable pair for n words of w; bits[k] < 0 when pair k does
+ * not apply. Fills s->hist with the key histogram when want_hist (and leaves it filled). */
+static void seg_bounds(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
+                       double *bits, int want_hist)
+{
+    int small = n < 32768 && !want_hist;
+    for (int k = 0; k < ps->n; k++)
+        bits[k] = -1;
+    if (!small) {
+        memset(s->hist, 0, 65536 * sizeof *s->hist);
+        for (uint64_t i = 0; i < n; i++)
+            s->hist[key_of(w, (size_t)i, wb)]++;
+    }
+    for (int k = 0; k < ps->n; k++) {
+        const pair_tab_t *t = &ps->tab[k];
+        const nt_pair *p = t->p;
+        double raw = 0;
+        if (!(p->dtypes & (1u << dt)) || p->word_bytes != wb || p->ncodes > 4096 || !t->code)
+            continue;
+        memset(s->cc, 0, (size_t)p->ncodes * sizeof *s->cc);
+        if (small) {
+            uint64_t r = 0;
+            for (uint64_t i = 0; i < n; i++) {
+                uint32_t key = key_of(w, (size_t)i, wb);
+                s->cc[t->code[key]]++;
+                r += t->raw[key];
+            }
+            raw = (double)r;
+        } else {
+            for (uint32_t key = 0; key < 65536; key++) {
+                if (!s->hist[key])
+                    continue;
+                s->cc[t->code[key]] += s->hist[key];
+                raw += (double)s->hist[key] * t->raw[key];
+            }
+        }
+        bits[k] = bound_from_counts(s->cc, p->ncodes, n, raw);
+    }
+}
+
+/* Bytes no pair codes: one zstd frame (level 19 up to 1 MiB, else 3), kept if smaller. */
+static int zstd_segment(scratch_t *s, const seg_t *sg, const uint8_t *src, const uint8_t **payload, uint64_t *psize,
+                        int *codec)
+{
+    const size_t cap = (size_t)sg->length; /* a frame no smaller than the bytes is not kept */
+    size_t r;
+    if (sg->length < 64)
+        return 0;
+    if (grow(&s->out[0], &s->out_cap[0], cap) != 0)
+        return -1;
+    r = ZSTD_compress(s->out[0], cap, src, (size_t)sg->length, sg->length <= ((uint64_t)1 << 20) ? 19 : 3);
+    if (!ZSTD_isError(r) && r < sg->length) {
+        *payload = s->out[0];
+        *psize = r;
+        *codec = NT_CONTAINER_CODEC_ZSTD;
+    }
+    return 0;
+}
+
+/* Codes one segment: chooses a pair (the forced one, else the smallest bound, trying the pairs
+ * within 1 % of it), encodes, and keeps the result only if smaller than the bytes. On return
+ * *payload and *psize are what to write and *codec the codec id (0: stored, payload = src). */
+static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const uint8_t *src, const uint8_t **payload,
+                        uint64_t *psize, int *codec, double *bits_out)
+{
+    double bits[NT_CONTAINER_MAX_PAIRS];
+    const int wb = sg->word_bytes;
+    const uint8_t *w = src;
+    uint64_t n;
+    int cur = 0, have = -1;
+    *payload = src;
+    *psize = sg->length;
+    *codec = NT_CONTAINER_CODEC_STORED;
+    if (sg->length == 0)
+        return 0;
+    if (sg->kind != SEG_TENSOR || !wb || sg->length % (uint64_t)wb)
+        return zstd_segment(s, sg, src, payload, psize, codec);
+    n = sg->length / (uint64_t)wb;
+    if ((uintptr_t)src % (uintptr_t)wb) {
+        if (grow(&s->aligned, &s->aligned_cap, (size_t)sg->length) != 0)
+            return -1;
+        memcpy(s->aligned, src, (size_t)sg->length);
+        w = s->aligned;
+    }
+    seg_bounds(ps, s, w, n, sg->dt, wb, bits, bits_out != NULL);
+    if (bits_out)
+        memcpy(bits_out, bits, sizeof bits);
+    {
+        double best = -1;
+        int forced = -1;
+        for (int k = 0; k < ps->n; k++) {
+            if (bits[k] < 0)
+                continue;
+            if (ps->forced && ps->tab[k].p == ps->forced)
+                forced = k;
+            if (best < 0 || bits[k] < best)
+                best = bits[k];
+        }
+        if (best < 0 && forced < 0)
+            return zstd_segment(s, sg, src, payload, psize, codec);
+        for (int k = 0; k < ps->n; k++) {
+            const nt_pair *p = ps->tab[k].p;
+            size_t cap, r;
+            if (bits[k] < 0 || (forced >= 0 && k != forced))
+                continue;
+            if (forced < 0 && bits[k] > best * 1.01 + 2048 * 8)
+                continue;
+            if (forced < 0 && ps->forced == p)
+                continue; /* a forced type is only used where it applies */
+            /* Room for the stored size: a result that does not fit is not worth keeping. */
+            cap = (size_t)sg->length + 1024;
+            if (grow(&s->out[cur], &s->out_cap[cur], cap) != 0)
+                return -1;
+            r = p->encode(s->out[cur], cap, w, (size_t)n);
+            if (p->is_error(r))
+                continue; /* too large: try the others, else store */
+            if (r < sg->length && (have < 0 || r < *psize)) {
+                *payload = s->out[cur];
+                *psize = r;
+                *codec = p->id;
+                have = cur;
+                cur ^= 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Hands the mapped pages of [p, p + n) back to the kernel (they are file-backed: it can re-read
+ * them), so that the resident set does not grow with the size of the file. */
+static void release_pages(const uint8_t *p, uint64_t n)
+{
+#ifndef NT_TENSOR_FILE_CHECKED
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)p, b = (uintptr_t)(p + n);
+    if (pg <= 0 || !p || !n)
+        return;
+    a = (a + (uintptr_t)pg - 1) / (uintptr_t)pg * (uintptr_t)pg;
+    b = b / (uintptr_t)pg * (uintptr_t)pg;
+    if (b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+/* ------------------------------------------------------------------ progress */
+
+typedef struct {
+    int on;
+    const char *what;
+    uint64_t total, done;
+    double last;
+} progress_t;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void progress_init(progress_t *pr, int mode, const char *what, uint64_t total)
+{
+    pr->on = mode > 0 || (mode < 0 && isatty(2));
+    pr->what = what;
+    pr->total = total;
+    pr->done = 0;
+    pr->last = 0;
+}
+
+static void progress_add(progress_t *pr, uint64_t bytes) /* called under the lock */
+{
+    double t;
+    pr->done += bytes;
+    if (!pr->on)
+        return;
+    t = now_s();
+    if (t - pr->last < 0.1 && pr->done < pr->total)
+        return;
+    pr->last = t;
+    fprintf(stderr, "\r%s: %3d%% of %.1f MB", pr->what,
+            pr->total ? (int)(100.0 * (double)pr->done / (double)pr->total) : 100, (double)pr->total / 1e6);
+    fflush(stderr);
+}
+
+static void progress_end(progress_t *pr)
+{
+    if (pr->on) {
+        fprintf(stderr, "\r\033[K");
+        fflush(stderr);
+    }
+}
+
+static int thread_count(const nt_pack_options *opt, uint64_t work)
+{
+    long n = opt && opt->threads > 0 ? opt->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > 256)
+        n = 256;
+    if ((uint64_t)n > work)
+        n = work ? (long)work : 1;
+    return (int)n;
+}
+
+/* ------------------------------------------------------------------ writing files safely */
+
+static int pwrite_all(int fd, const void *p, uint64_t n, uint64_t off)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t k = pwrite(fd, b, n > ((uint64_t)1 << 30) ? ((size_t)1 << 30) : (size_t)n, (off_t)off);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (k == 0) {
+            errno = EIO;
+            return -1;
+        }
+        b += k;
+        n -= (uint64_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+static mode_t file_mode(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return 0666 & ~m;
+}
+
+static mode_t dir_mode(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return 0777 & ~m;
+}
+
+/* A temporary file beside path: "DIR/.NAME.ntc-XXXXXX". */
+static int temp_beside(const char *path, char **tmp_out, int dir)
+{
+    const char *b = base_name(path);
+    size_t dl = (size_t)(b - path), n = strlen(path) + 32;
+    char *t = malloc(n);
+    int fd;
+    if (!t)
+        return -1;
+    snprintf(t, n, "%.*s.%s.ntc-XXXXXX", (int)dl, path, b);
+    if (dir) {
+        fd = mkdtemp(t) ? 0 : -1;
+    } else {
+        fd = mkstemp(t);
+        if (fd >= 0)
+            fchmod(fd, file_mode());
+    }
+    if (fd < 0) {
+        free(t);
+        return -1;
+    }
+    *tmp_out = t;
+    return fd;
+}
+
+/* ------------------------------------------------------------------ the index on disk */
+
+static int index_write(const index_t *x, buf_t *b)
+{
+    const size_t ts = x->type_source ? strlen(x->type_source) : 0;
+    buf_put(b, index_magic, 4);
+    buf_le(b, x->flags, 4);
+    buf_le(b, x->nfiles, 4);
+    buf_le(b, x->nsegs, 8);
+    buf_le(b, ts, 4);
+    if (ts)
+        buf_put(b, x->type_source, ts);
+    for (uint32_t i = 0; i < x->nfiles; i++) {
+        const file_t *f = &x->files[i];
+        size_t nl = strlen(f->name);
+        buf_le(b, nl, 2);
+        buf_put(b, f->name, nl);
+        buf_le(b, f->size, 8);
+        buf_le(b, (uint64_t)f->kind, 1);
+    }
+    for (uint64_t i = 0; i < x->nsegs; i++) {
+        const seg_t *s = &x->segs[i];
+        size_t dl = strlen(s->dtype), nl = strlen(s->name);
+        buf_le(b, s->file, 4);
+        buf_le(b, (uint64_t)s->kind, 1);
+        buf_le(b, (uint64_t)s->codec, 1);
+        buf_le(b, s->part, 4);
+        buf_le(b, s->nparts, 4);
+        buf_le(b, s->offset, 8);
+        buf_le(b, s->length, 8);
+        buf_le(b, s->payload_offset, 8);
+        buf_le(b, s->payload_size, 8);
+        buf_le(b, s->xxh3, 8);
+        buf_le(b, dl, 1);
+        buf_put(b, s->dtype, dl);
+        buf_le(b, nl, 2);
+        buf_put(b, s->name, nl);
+    }
+    return b->oom ? -1 : 0;
+}
+
+/* A file name from a container must stay inside the output directory. */
+static int safe_name(const char *s)
+{
+    const char *p = s;
+    if (!*s || *s == '/')
+        return 0;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return 0;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 1;
+}
+
+/* Opens a container: maps it, checks head, tail and the index checksum, parses and checks the
+ * index (every file covered exactly by its segments, payloads inside the data area). */
+static int container_open(index_t *x, const char *path, const pairs_t *ps, char *err, size_t errlen)
+{
+    const uint8_t *m;
+    uint64_t size, ioff, isize;
+    rd_t r;
+    memset(x, 0, sizeof *x);
+    if (map_whole(path, &m, &size, err, errlen) != 0)
+        return -1;
+    x->map = m;
+    x->map_size = size;
+    if (size < 8 || memcmp(m, head_magic, 8) != 0)
+        return errf(err, errlen, "%s: not an ntc container (bad magic)", path);
+    if (size < HEAD_SIZE + TAIL_SIZE)
+        return errf(err, errlen, "%s: truncated container (%llu bytes)", path, (unsigned long long)size);
+    if (get_le(m + 8, 4) != NT_CONTAINER_VERSION)
+        return errf(err, errlen, "%s: unsupported container version %llu (this ntc reads version %d)", path,
+                    (unsigned long long)get_le(m + 8, 4), NT_CONTAINER_VERSION);
+    if (get_le(m + 12, 4) != 0)
+        return errf(err, errlen, "%s: unknown container flags 0x%llx", path, (unsigned long long)get_le(m + 12, 4));
+    if (memcmp(m + size - 8, tail_magic, 8) != 0)
+        return errf(err, errlen, "%s: truncated container (no end marker)", path);
+    ioff = get_le(m + size - TAIL_SIZE, 8);
+    isize = get_le(m + size - TAIL_SIZE + 8, 8);
+    if (ioff < HEAD_SIZE || ioff > size - TAIL_SIZE || isize != size - TAIL_SIZE - ioff)
+        return errf(err, errlen, "%s: corrupt container (index position)", path);
+    if (XXH3_64bits(m + ioff, (size_t)isize) != get_le(m + size - 24, 8))
+        return errf(err, errlen, "%s: corrupt container index (checksum mismatch)", path);
+    x->data_end = ioff;
+    {
+        /* the index is one zstd frame; its size once decompressed is in the tail */
+        uint64_t raw = get_le(m + size - 16, 8);
+        size_t got;
+        if (raw > INDEX_MAX || raw < 4)
+            return errf(err, errlen, "%s: corrupt container index (size)", path);
+        if (!(x->index_raw = malloc((size_t)raw)))
+            return errf(err, errlen, "out of memory");
+        got = ZSTD_decompress(x->index_raw, (size_t)raw, m + ioff, (size_t)isize);
+        if (ZSTD_isError(got) || got != raw)
+            return errf(err, errlen, "%s: corrupt container index (does not decompress)", path);
+        isize = raw;
+    }
+    r.p = x->index_raw;
+    r.len = (size_t)isize;
+    r.pos = 0;
+    r.bad = 0;
+    if (isize < 4 || memcmp(r.p, index_magic, 4) != 0)
+        return errf(err, errlen, "%s: corrupt container index (magic)", path);
+    r.pos = 4;
+    x->flags = (uint32_t)rd_le(&r, 4);
+    uint64_t nfiles = rd_le(&r, 4), nsegs = rd_le(&r, 8), tsl = rd_le(&r, 4);
+    /* each record takes at least 11 (file) / 56 (segment) bytes: bound the allocations by the index size */
+    if (r.bad || nfiles > isize / 11 || nsegs > isize / 56 || tsl > TYPE_SOURCE_MAX || tsl > isize)
+        return errf(err, errlen, "%s: corrupt container index (counts)", path);
+    if (x->flags & ~INDEX_FLAG_DIRECTORY)
+        return errf(err, errlen, "%s: unknown index flags 0x%x", path, x->flags);
+    if (tsl) {
+        if (!(x->type_source = malloc((size_t)tsl + 1)) || r.len - r.pos < tsl)
+            return errf(err, errlen, "%s: corrupt container index (type)", path);
+        memcpy(x->type_source, r.p + r.pos, (size_t)tsl);
+        x->type_source[tsl] = 0;
+        r.pos += (size_t)tsl;
+    }
+    x->files = calloc((size_t)(nfiles ? nfiles : 1), sizeof *x->files);
+    x->segs = calloc((size_t)(nsegs ? nsegs : 1), sizeof *x->segs);
+    if (!x->files || !x->segs)
+        return errf(err, errlen, "out of memory");
+    for (uint64_t i = 0; i < nfiles; i++) {
+        file_t *f = &x->files[i];
+        x->nfiles++;
+        f->name = rd_str(&r, 2);
+        f->size = rd_le(&r, 8);
+        f->kind = (int)rd_le(&r, 1);
+        if (r.bad || !safe_name(f->name) || f->kind > FILE_BYTES)
+            return errf(err, errlen, "%s: corrupt container index (file %llu)", path, (unsigned long long)i);
+        for (uint64_t j = 0; j < i; j++)
+            if (!strcmp(x->files[j].name, f->name))
+                return errf(err, errlen, "%s: corrupt container index (file '%s' twice)", path, f->name);
+    }
+    if (!(x->flags & INDEX_FLAG_DIRECTORY) && nfiles != 1)
+        return errf(err, errlen, "%s: corrupt container index (one file expected)", path);
+    {
+        uint64_t cur_file = 0, at = 0, pay = HEAD_SIZE;
+        for (uint64_t i = 0; i < nsegs; i++) {
+            seg_t *s = &x->segs[i];
+            char *dt;
+            x->nsegs++;
+            s->file = (uint32_t)rd_le(&r, 4);
+            s->kind = (int)rd_le(&r, 1);
+            s->codec = (int)rd_le(&r, 1);
+            s->part = (uint32_t)rd_le(&r, 4);
+            s->nparts = (uint32_t)rd_le(&r, 4);
+            s->offset = rd_le(&r, 8);
+            s->length = rd_le(&r, 8);
+            s->payload_offset = rd_le(&r, 8);
+            s->payload_size = rd_le(&r, 8);
+            s->xxh3 = rd_le(&r, 8);
+            dt = rd_str(&r, 1);
+            s->name = rd_str(&r, 2);
+            if (r.bad || !dt || !s->name || strlen(dt) >= sizeof s->dtype) {
+                free(dt);
+                return errf(err, errlen, "%s: corrupt container index (segment %llu)", path, (unsigned long long)i);
+            }
+            strcpy(s->dtype, dt);
+            free(dt);
+            const char *what = *s->name ? s->name : "(header or padding)";
+            if (s->file >= nfiles || s->kind > SEG_BYTES || s->part >= s->nparts)
+                return errf(err, errlen, "%s: corrupt container index (segment %llu, '%s')", path,
+                            (unsigned long long)i, what);
+            /* segments in file order, each file covered exactly, payloads back to back */
+            while (cur_file < s->file) {
+                if (at != x->files[cur_file].size)
+                    return errf(err, errlen, "%s: corrupt container index (file '%s' not covered)", path,
+                                x->files[cur_file].name);
+                cur_file++;
+                at = 0;
+            }
+            if (s->file != cur_file || s->offset != at || s->length > x->files[cur_file].size - at ||
+                s->payload_offset != pay || s->payload_size > x->data_end - pay)
+                return errf(err, errlen, "%s: corrupt container index (segment %llu, '%s': placement)", path,
+                            (unsigned long long)i, what);
+            at += s->length;
+            pay += s->payload_size;
+            if (s->codec == NT_CONTAINER_CODEC_STORED) {
+                if (s->payload_size != s->length)
+                    return errf(err, errlen, "%s: corrupt container index ('%s': stored size)", path, what);
+            } else if (ps && s->codec != NT_CONTAINER_CODEC_ZSTD) {
+                const nt_pair *p = pairs_find(ps, s->codec);
+                if (!p)
+                    return errf(err, errlen, "%s: tensor '%s' uses codec %d, which this ntc does not know", path,
+                                what, s->codec);
+                if (s->length % (uint64_t)p->word_bytes)
+                    return errf(err, errlen, "%s: corrupt container index ('%s': length)", path, what);
+            }
+        }
+        while (cur_file < nfiles) {
+            if (at != x->files[cur_file].size)
+                return errf(err, errlen, "%s: corrupt container index (file '%s' not covered)", path,
+                            x->files[cur_file].name);
+            cur_file++;
+            at = 0;
+        }
+        if (pay != x->data_end)
+            return errf(err, errlen, "%s: corrupt container (bytes between payloads and index)", path);
+    }
+    if (r.pos != r.len)
+        return errf(err, errlen, "%s: corrupt container index (trailing bytes)", path);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ pack */
+
+typedef struct {
+    index_t *x;
+    const pairs_t *ps;
+    int fd;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t next_take, next_write, write_pos;
+    int failed;
+    char *err;
+    size_t errlen;
+    progress_t pr;
+} pack_job;
+
+static void job_fail(pack_job *j, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void job_fail(pack_job *j, const char *fmt, ...) /* called under the lock */
+{
+    if (!j->failed) {
+        va_list ap;
+        char m[1024];
+        va_start(ap, fmt);
+        vsnprintf(m, sizeof m, fmt, ap);
+        va_end(ap);
+        errf(j->err, j->errlen, "%s", m);
+    }
+    j->failed = 1;
+    pthread_cond_broadcast(&j->cv);
+}
+
+static void *pack_worker(void *arg)
+{
+    pack_job *j = arg;
+    scratch_t s;
+    int ok = scratch_init(&s) == 0;
+    for (;;) {
+        uint64_t k;
+        pthread_mutex_lock(&j->mu);
+        if (!ok)
+            job_fail(j, "out of memory");
+        if (j->failed || j->next_take >= j->x->nsegs) {
+            pthread_mutex_unlock(&j->mu);
+            break;
+        }
+        k = j->next_take++;
+        pthread_mutex_unlock(&j->mu);
+
+        seg_t *sg = &j->x->segs[k];
+        const uint8_t *src = j->x->files[sg->file].map + sg->offset;
+        const uint8_t *payload;
+        uint64_t psize;
+        int codec;
+        sg->xxh3 = XXH3_64bits(src, (size_t)sg->length);
+        if (code_segment(j->ps, &s, sg, src, &payload, &psize, &codec, NULL) != 0) {
+            pthread_mutex_lock(&j->mu);
+            job_fail(j, "out of memory");
+            pthread_mutex_unlock(&j->mu);
+            break;
+        }
+        /* wait for our turn: the container's layout does not depend on the thread count */
+        pthread_mutex_lock(&j->mu);
+        while (!j->failed && j->next_write != k)
+            pthread_cond_wait(&j->cv, &j->mu);
+        if (j->failed) {
+            pthread_mutex_unlock(&j->mu);
+            break;
+        }
+        sg->codec = codec;
+        sg->payload_offset = j->write_pos;
+        sg->payload_size = psize;
+        j->write_pos += psize;
+        j->next_write++;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        int werr = pwrite_all(j->fd, payload, psize, sg->payload_offset) != 0 ? errno : 0;
+        release_pages(src, sg->length);
+        pthread_mutex_lock(&j->mu);
+        if (werr)
+            job_fail(j, "cannot write the container: %s", strerror(werr));
+        progress_add(&j->pr, sg->length);
+        pthread_mutex_unlock(&j->mu);
+    }
+    scratch_free(&s);
+    return NULL;
+}
+
+static int run_threads(int n, void *(*fn)(void *), void *arg)
+{
+    pthread_t th[256];
+    int started = 0;
+    if (n <= 1) {
+        fn(arg);
+        return 0;
+    }
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&th[i], NULL, fn, arg) == 0)
+            started++;
+        else
+            break;
+    if (started == 0)
+        fn(arg);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    return 0;
+}
+
+int nt_container_pack(const char *const *inputs, int ninputs, const char *out_path, const nt_pack_options *opt,
+                      char *err, size_t errlen)
+{
+    index_t x;
+    pairs_t ps;
+    pack_job j;
+    char *tmp = NULL;
+    int fd = -1, rc = -1;
+    buf_t ib = {0, 0, 0, 0};
+    uint64_t total = 0;
+    memset(&x, 0, sizeof x);
+    memset(&j, 0, sizeof j);
+    if (pairs_init(&ps, opt, err, errlen) != 0)
+        return -1;
+    if (ninputs < 1) {
+        errf(err, errlen, "nothing to pack");
+        goto done;
+    }
+    for (int i = 0; i < ninputs; i++) {
+        struct stat st;
+        if (stat(inputs[i], &st) != 0) {
+            errf(err, errlen, "%s: %s", inputs[i], strerror(errno));
+            goto done;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if (ninputs != 1) {
+                errf(err, errlen, "%s: a directory is packed on its own", inputs[i]);
+                goto done;
+            }
+            x.flags |= INDEX_FLAG_DIRECTORY;
+            if (plan_dir(&x, inputs[i], "", 0, err, errlen) != 0)
+                goto done;
+        } else {
+            if (ninputs > 1)
+                x.flags |= INDEX_FLAG_DIRECTORY;
+            for (uint32_t k = 0; k < x.nfiles; k++)
+                if (!strcmp(x.files[k].name, base_name(inputs[i]))) {
+                    errf(err, errlen, "%s: two inputs named '%s'", inputs[i], base_name(inputs[i]));
+                    goto done;
+                }
+            if (plan_file(&x, inputs[i], base_name(inputs[i]), err, errlen) != 0)
+                goto done;
+        }
+    }
+    if (x.nfiles == 0) {
+        errf(err, errlen, "%s: no files to pack", inputs[0]);
+        goto done;
+    }
+    if (opt && opt->type_source && !(x.type_source = strdup(opt->type_source))) {
+        errf(err, errlen, "out of memory");
+        goto done;
+    }
+    {
+        unsigned mask = 0;
+        for (uint64_t i = 0; i < x.nsegs; i++) {
+            total += x.segs[i].length;
+            if (x.segs[i].kind == SEG_TENSOR && x.segs[i].dt < NT_DT_OTHER)
+                mask |= 1u << x.segs[i].dt;
+        }
+        if (pairs_tables(&ps, mask, err, errlen) != 0)
+            goto done;
+    }
+
+    fd = temp_beside(out_path, &tmp, 0);
+    if (fd < 0) {
+        errf(err, errlen, "%s: cannot create a temporary file beside it: %s", out_path, strerror(errno));
+        goto done;
+    }
+    {
+        uint8_t head[HEAD_SIZE];
+        memcpy(head, head_magic, 8);
+        put_le(head + 8, NT_CONTAINER_VERSION, 4);
+        put_le(head + 12, 0, 4);
+        if (pwrite_all(fd, head, HEAD_SIZE, 0) != 0) {
+            errf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+            goto done;
+        }
+    }
+    j.x = &x;
+    j.ps = &ps;
+    j.fd = fd;
+    j.write_pos = HEAD_SIZE;
+    j.err = err;
+    j.errlen = errlen;
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.cv, NULL);
+    progress_init(&j.pr, opt ? opt->progress : -1, "ntc pack", total);
+    run_threads(thread_count(opt, x.nsegs), pack_worker, &j);
+    progress_end(&j.pr);
+    pthread_mutex_destroy(&j.mu);
+    pthread_cond_destroy(&j.cv);
+    if (j.failed)
+        goto done;
+    if (index_write(&x, &ib) != 0) {
+        errf(err, errlen, "out of memory");
+        goto done;
+    }
+    {
+        uint8_t tail[TAIL_SIZE];
+        size_t zcap = ZSTD_compressBound(ib.len), zlen;
+        uint8_t *z = malloc(zcap);
+        if (!z) {
+            errf(err, errlen, "out of memory");
+            goto done;
+        }
+        zlen = ZSTD_compress(z, zcap, ib.p, ib.len, 19);
+        if (ZSTD_isError(zlen)) {
+            free(z);
+            errf(err, errlen, "cannot compress the index: %s", ZSTD_getErrorName(zlen));
+            goto done;
+        }
+        put_le(tail, j.write_pos, 8);
+        put_le(tail + 8, zlen, 8);
+        put_le(tail + 16, XXH3_64bits(z, zlen), 8);
+        put_le(tail + 24, ib.len, 8);
+        memcpy(tail + 32, tail_magic, 8);
+        if (pwrite_all(fd, z, zlen, j.write_pos) != 0 || pwrite_all(fd, tail, TAIL_SIZE, j.write_pos + zlen) != 0 ||
+            fsync(fd) != 0) {
+            free(z);
+            errf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+            goto done;
+        }
+        free(z);
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        errf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+        goto done;
+    }
+    fd = -1;
+    if (rename(tmp, out_path) != 0) {
+        errf(err, errlen, "%s: cannot rename the temporary file to it: %s", out_path, strerror(errno));
+        goto done;
+    }
+    free(tmp);
+    tmp = NULL;
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    free(ib.p);
+    index_free(&x);
+    pairs_free(&ps);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ unpack */
+
+typedef struct {
+    index_t *x;
+    const pairs_t *ps;
+    const char *path;
+    uint64_t *todo;     /* segment numbers */
+    uint64_t ntodo;
+    int *fds;           /* per file (whole unpack), or fds[0] (one tensor) */
+    uint64_t *dst_off;  /* where each todo segment goes */
+    pthread_mutex_t mu;
+    uint64_t next;
+    int failed;
+    char *err;
+    size_t errlen;
+    progress_t pr;
+} unpack_job;
+
+static const char *seg_label(const seg_t *s, char *buf, size_t n)
+{
+    if (s->kind == SEG_TENSOR) {
+        if (s->nparts > 1)
+            snprintf(buf, n, "tensor '%s' (part %u of %u)", s->name, s->part + 1, s->nparts);
+        else
+            snprintf(buf, n, "tensor '%s'", s->name);
+    } else {
+        snprintf(buf, n, "%s bytes at offset %llu", s->kind == SEG_HEADER ? "header" : "padding/other",
+                 (unsigned long long)s->offset);
+    }
+    return buf;
+}
+
+/* Decodes segment s into out (length bytes, aligned) or returns the stored bytes; checks the hash. */
+static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const seg_t *s, uint8_t **out,
+                                     size_t *cap, char *msg, size_t msglen)
+{
+    const uint8_t *payload = x->map + s->payload_offset;
+    const uint8_t *res = payload;
+    if (s->codec == NT_CONTAINER_CODEC_ZSTD) {
+        size_t r;
+        if (grow(out, cap, (size_t)s->length) != 0) {
+            snprintf(msg, msglen, "out of memory");
+            return NULL;
+        }
+        r = ZSTD_decompress(*out, (size_t)s->length, payload, (size_t)s->payload_size);
+        if (ZSTD_isError(r) || r != s->length) {
+            snprintf(msg, msglen, "corrupt (zstd: %s)", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
+            return NULL;
+        }
+        res = *out;
+    } else if (s->codec != NT_CONTAINER_CODEC_STORED) {
+        const nt_pair *p = pairs_find(ps, s->codec);
+        size_t n = (size_t)(s->length / (uint64_t)p->word_bytes), r;
+        if (grow(out, cap, (size_t)s->length) != 0) {
+            snprintf(msg, msglen, "out of memory");
+            return NULL;
+        }
+        r = p->decode(*out, n, payload, (size_t)s->payload_size);
+        if (p->is_error(r)) {
+            snprintf(msg, msglen, "corrupt (%s: %s)", p->name, p->error_name(r));
+            return NULL;
+        }
+        if (r != n) {
+            snprintf(msg, msglen, "corrupt (%s: %zu words decoded, %zu expected)", p->name, r, n);
+            return NULL;
+        }
+        res = *out;
+    }
+    if (XXH3_64bits(res, (size_t)s->length) != s->xxh3) {
+        snprintf(msg, msglen, "corrupt (checksum mismatch)");
+        return NULL;
+    }
+    return res;
+}
+
+static void *unpack_worker(void *arg)
+{
+    unpack_job *j = arg;
+    uint8_t *out = NULL;
+    size_t cap = 0;
+    for (;;) {
+        uint64_t k;
+        pthread_mutex_lock(&j->mu);
+        if (j->failed || j->next >= j->ntodo) {
+            pthread_mutex_unlock(&j->mu);
+            break;
+        }
+        k = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        const seg_t *s = &j->x->segs[j->todo[k]];
+        char msg[512], label[600];
+        const uint8_t *bytes = decode_segment(j->x, j->ps, s, &out, &cap, msg, sizeof msg);
+        int fd = j->fds[j->dst_off ? 0 : s->file];
+        uint64_t at = j->dst_off ? j->dst_off[k] : s->offset;
+        int werr = 0;
+        if (bytes && pwrite_all(fd, bytes, s->length, at) != 0)
+            werr = errno;
+        release_pages(j->x->map + s->payload_offset, s->payload_size);
+        pthread_mutex_lock(&j->mu);
+        if (!bytes && !j->failed) {
+            j->failed = 1;
+            errf(j->err, j->errlen, "%s: %s: %s", j->path, seg_label(s, label, sizeof label), msg);
+        } else if (werr && !j->failed) {
+            j->failed = 1;
+            errf(j->err, j->errlen, "cannot write the output: %s", strerror(werr));
+        }
+        progress_add(&j->pr, s->length);
+        pthread_mutex_unlock(&j->mu);
+    }
+    free(out);
+    return NULL;
+}
+
+static int run_unpack(unpack_job *j, const nt_pack_options *opt)
+{
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < j->ntodo; i++)
+        total += j->x->segs[j->todo[i]].length;
+    pthread_mutex_init(&j->mu, NULL);
+    progress_init(&j->pr, opt ? opt->progress : -1, "ntc unpack", total);
+    run_threads(thread_count(opt, j->ntodo), unpack_worker, j);
+    progress_end(&j->pr);
+    pthread_mutex_destroy(&j->mu);
+    return j->failed ? -1 : 0;
+}
+
+/* mkdir -p for the parents of DIR/NAME. */
+static int make_parents(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p)
+        return -1;
+    snprintf(p, n, "%s/%s", dir, name);
+    for (char *q = p + strlen(dir) + 1; *q; q++) {
+        if (*q == '/') {
+            *q = 0;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                free(p);
+                return -1;
+            }
+            *q = '/';
+        }
+    }
+    free(p);
+    return 0;
+}
+
+static int remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return -1;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        if (d) {
+            while ((e = readdir(d))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                    continue;
+                size_t n = strlen(path) + strlen(e->d_name) + 2;
+                char *c = malloc(n);
+                if (c) {
+                    snprintf(c, n, "%s/%s", path, e->d_name);
+                    remove_tree(c);
+                    free(c);
+                }
+            }
+            closedir(d);
+        }
+        return rmdir(path);
+    }
+    return unlink(path);
+}
+
+int nt_container_unpack(const char *path, const char *out_path, const char *tensor, const nt_pack_options *opt,
+                        char *err, size_t errlen)
+{
+    index_t x;
+    pairs_t ps;
+    unpack_job j;
+    char *tmp = NULL;
+    int rc = -1, is_dir = 0;
+    int *fds = NULL;
+    uint32_t nfds = 0;
+    memset(&j, 0, sizeof j);
+    if (pairs_init(&ps, opt, err, errlen) != 0)
+        return -1;
+    if (container_open(&x, path, &ps, err, errlen) != 0)
+        goto done;
+    j.x = &x;
+    j.ps = &ps;
+    j.path = path;
+    j.err = err;
+    j.errlen = errlen;
+    j.todo = malloc((size_t)(x.nsegs ? x.nsegs : 1) * sizeof *j.todo);
+    if (!j.todo) {
+        errf(err, errlen, "out of memory");
+        goto done;
+    }
+    if (tensor) {
+        /* One tensor: its parts, back to back, in a raw file. Only their payloads are read. */
+        uint64_t at = 0, found_file = UINT64_MAX;
+        if (!(j.dst_off = malloc((size_t)(x.nsegs ? x.nsegs : 1) * sizeof *j.dst_off))) {
+            errf(err, errlen, "out of memory");
+            goto done;
+        }
+        for (uint64_t i = 0; i < x.nsegs; i++) {
+            const seg_t *s = &x.segs[i];
+            if (s->kind != SEG_TENSOR || strcmp(s->name, tensor))
+                continue;
+            if (found_file != UINT64_MAX && found_file != s->file) {
+                errf(err, errlen, "%s: tensor '%s' is in more than one file ('%s' and '%s')", path, tensor,
+                     x.files[found_file].name, x.files[s->file].name);
+                goto done;
+            }
+            found_file = s->file;
+            j.dst_off[j.ntodo] = at;
+            j.todo[j.ntodo++] = i;
+            at += s->length;
+        }
+        if (found_file == UINT64_MAX) {
+            /* an empty tensor has no segment but is a valid answer if the header names it */
+            errf(err, errlen, "%s: no tensor named '%s' with data in the container", path, tensor);
+            goto done;
+        }
+        nfds = 1;
+        fds = malloc(sizeof *fds);
+        if (!fds || (fds[0] = temp_beside(out_path, &tmp, 0)) < 0) {
+            errf(err, errlen, "%s: cannot create a temporary file beside it: %s", out_path, strerror(errno));
+            nfds = 0;
+            goto done;
+        }
+        if (ftruncate(fds[0], (off_t)at) != 0) {
+            errf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+            goto done;
+        }
+    } else {
+        is_dir = (x.flags & INDEX_FLAG_DIRECTORY) != 0;
+        for (uint64_t i = 0; i < x.nsegs; i++)
+            j.todo[j.ntodo++] = i;
+        fds = malloc(x.nfiles * sizeof *fds);
+        if (!fds) {
+            errf(err, errlen, "out of memory");
+            goto done;
+        }
+        if (is_dir) {
+            if (temp_beside(out_path, &tmp, 1) < 0) {
+                errf(err, errlen, "%s: cannot create a temporary directory beside it: %s", out_path,
+                     strerror(errno));
+                goto done;
+            }
+            chmod(tmp, dir_mode()); /* as mkdir would have made it, under the umask */
+        }
+        for (uint32_t i = 0; i < x.nfiles; i++) {
+            int fd;
+            if (is_dir) {
+                size_t n = strlen(tmp) + strlen(x.files[i].name) + 2;
+                char *p = malloc(n);
+                if (!p || make_parents(tmp, x.files[i].name) != 0) {
+                    free(p);
+                    errf(err, errlen, "%s: cannot create directories: %s", tmp, strerror(errno));
+                    goto done;
+                }
+                snprintf(p, n, "%s/%s", tmp, x.files[i].name);
+                fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0666);
+                if (fd < 0)
+                    errf(err, errlen, "%s: cannot create: %s", p, strerror(errno));
+                free(p);
+            } else {
+                fd = temp_beside(out_path, &tmp, 0);
+                if (fd < 0)
+                    errf(err, errlen, "%s: cannot create a temporary file beside it: %s", out_path, strerror(errno));
+            }
+            if (fd < 0)
+                goto done;
+            fds[nfds++] = fd;
+            if (ftruncate(fd, (off_t)x.files[i].size) != 0) {
+                errf(err, errlen, "%s: cannot write: %s", x.files[i].name, strerror(errno));
+                goto done;
+            }
+        }
+    }
+    j.fds = fds;
+    if (run_unpack(&j, opt) != 0)
+        goto done;
+    for (uint32_t i = 0; i < nfds; i++) {
+        int r = fsync(fds[i]);
+        if (close(fds[i]) != 0 || r != 0) {
+            fds[i] = -1;
+            errf(err, errlen, "cannot write the output: %s", strerror(errno));
+            goto done;
+        }
+        fds[i] = -1;
+    }
+    if (rename(tmp, out_path) != 0) {
+        errf(err, errlen, "%s: cannot rename the temporary %s to it: %s%s", out_path, is_dir ? "directory" : "file",
+             strerror(errno), is_dir ? " (the target directory must not exist or be empty)" : "");
+        goto done;
+    }
+    free(tmp);
+    tmp = NULL;
+    rc = 0;
+done:
+    for (uint32_t i = 0; i < nfds; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+    if (tmp) {
+        remove_tree(tmp);
+        free(tmp);
+    }
+    free(j.todo);
+    free(j.dst_off);
+    index_free(&x);
+    pairs_free(&ps);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ list */
+
+int nt_container_type_source(const char *path, char **source, char *err, size_t errlen)
+{
+    index_t x;
+    *source = NULL;
+    if (container_open(&x, path, NULL, err, errlen) != 0) {
+        index_free(&x);
+        return -1;
+    }
+    *source = x.type_source;
+    x.type_source = NULL;
+    index_free(&x);
+    return 0;
+}
+
+int nt_container_list(const char *path, char *err, size_t errlen)
+{
+    index_t x;
+    /* Listing decodes nothing: any codec id is accepted (NULL pairs). */
+    if (container_open(&x, path, NULL, err, errlen) != 0) {
+        index_free(&x);
+        return -1;
+    }
+    printf("# %s: %u file%s, %llu segments%s\n", path, x.nfiles, x.nfiles == 1 ? "" : "s",
+           (unsigned long long)x.nsegs, x.type_source ? ", with a user type" : "");
+    printf("# file\tkind\tname\tdtype\tcodec\tpart\toffset\tlength\tpayload_offset\tpayload_size\txxh3\n");
+    for (uint64_t i = 0; i < x.nsegs; i++) {
+        const seg_t *s = &x.segs[i];
+        printf("%s\t%s\t%s\t%s\t%d\t%u/%u\t%llu\t%llu\t%llu\t%llu\t%016llx\n", x.files[s->file].name,
+               s->kind == SEG_TENSOR ? "tensor" : s->kind == SEG_HEADER ? "header" : "bytes", *s->name ? s->name : "-",
+               *s->dtype ? s->dtype : "-", s->codec, s->part + 1, s->nparts, (unsigned long long)s->offset,
+               (unsigned long long)s->length, (unsigned long long)s->payload_offset,
+               (unsigned long long)s->payload_size, (unsigned long long)s->xxh3);
+    }
+    index_free(&x);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ analysis */
+
+int nt_container_analyze(const char *path, const nt_pack_options *opt, nt_report_fn fn, void *user, char *err,
+                         size_t errlen)
+{
+    nt_tensor_file tf;
+    pairs_t ps;
+    scratch_t s;
+    uint64_t *tot_hist = NULL, exp_hist[256];
+    int rc = -1;
+    char e[512];
+    if (pairs_init(&ps, opt, err, errlen) != 0)
+        return -1;
+    if (scratch_init(&s) != 0 || !(tot_hist = calloc(65536, sizeof *tot_hist))) {
+        scratch_free(&s);
+        pairs_free(&ps);
+        free(tot_hist);
+        return errf(err, errlen, "out of memory");
+    }
+    if (nt_tensor_file_open(&tf, path, 0, e, sizeof e) != 0) {
+        errf(err, errlen, "%s", e);
+        goto done;
+    }
+    {
+        unsigned mask = 0;
+        for (int i = 0; i < tf.ntensors; i++)
+            if (tf.tensors[i].dtype < NT_DT_OTHER)
+                mask |= 1u << tf.tensors[i].dtype;
+        if (pairs_tables(&ps, mask, err, errlen) != 0)
+            goto done;
+    }
+    for (int i = 0; i < tf.ntensors; i++) {
+        const nt_tensor *t = &tf.tensors[i];
+        nt_tensor_report r;
+        index_t one;
+        const int wb = dtype_word_bytes(t->dtype);
+        memset(&r, 0, sizeof r);
+        memset(&one, 0, sizeof one);
+        r.name = t->name;
+        r.dtype = t->dtype_name;
+        r.count = t->count;
+        r.bytes = t->size;
+        for (int k = 0; k < NT_CONTAINER_MAX_PAIRS; k++)
+            r.bound_bytes[k] = -1;
+        memset(tot_hist, 0, 65536 * sizeof *tot_hist);
+        if (t->size && add_range(&one, 0, SEG_TENSOR, t, t->offset, t->size) != 0) {
+            index_free(&one);
+            errf(err, errlen, "out of memory");
+            goto done;
+        }
+        for (uint64_t k = 0; k < one.nsegs; k++) {
+            const seg_t *sg = &one.segs[k];
+            const uint8_t *payload;
+            uint64_t psize;
+            int codec;
+            double bits[NT_CONTAINER_MAX_PAIRS];
+            if (code_segment(&ps, &s, sg, tf.map + sg->offset, &payload, &psize, &codec, wb ? bits : NULL) != 0) {
+                index_free(&one);
+                errf(err, errlen, "out of memory");
+                goto done;
+            }
+            if (k == 0)
+                r.codec = codec;
+            r.packed_bytes += psize;
+            if (wb && sg->length % (uint64_t)wb == 0)
+                for (uint32_t key = 0; key < 65536; key++)
+                    tot_hist[key] += s.hist[key];
+            release_pages(tf.map + sg->offset, sg->length);
+        }
+        index_free(&one);
+        if (wb && t->size % (uint64_t)wb == 0 && t->size) {
+            /* bounds over the whole tensor (parts only matter for the model) */
+            for (int k = 0; k < ps.n; k++) {
+                const nt_pair *p = ps.tab[k].p;
+                if ((p->dtypes & (1u << t->dtype)) && p->word_bytes == wb && p->code_of)
+                    r.bound_bytes[k] = nt_pair_bound_bits(p, tot_hist) / 8;
+            }
+            memset(exp_hist, 0, sizeof exp_hist);
+            for (uint32_t key = 0; key < 65536; key++) {
+                /* the key is sign | exponent | top mantissa: bf16 and f32 have 8 exponent bits at
+                 * 14..7, f16 has 5 at 14..10 */
+                int ex = t->dtype == NT_DT_F16 ? (int)((key >> 10) & 0x1f) : (int)((key >> 7) & 0xff);
+                exp_hist[ex] += tot_hist[key];
+            }
+            r.exp_hist = exp_hist;
+        }
+        if (fn(user, &r) != 0)
+            break;
+    }
+    rc = 0;
+done:
+    nt_tensor_file_close(&tf);
+    scratch_free(&s);
+    pairs_free(&ps);
+    free(tot_hist);
+    return rc;
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""container.py WORKDIR NTC_TIMER FILE... — ntc pack/unpack next to zstd -3, zstd -19, xz -9,
+bzip2 -9 and ZipNN on the same files, same machine, same run: ratio, compress MB/s and
+decompress MB/s (of the original bytes), single-threaded and on all cores, in one table.
+
+How each is timed (best of several runs; files on tmpfs under WORKDIR):
+  - ntc: in-process through tests/bench/ntc_timer (no exec), file to file, including setting up
+    the pairs, hashing every tensor, writing, fsync and rename.
+  - zstd, xz, bzip2: the command-line tools, file to file (their process start is included; it
+    is under a millisecond for zstd and bzip2).
+  - ZipNN: in-process (the Python interpreter and imports excluded), bytes in memory to bytes in
+    memory, with bytearray_dtype set to the file's float type (its byte mode, as its
+    zipnn_compress_file.py script uses it), on a fresh copy of the bytes each time (its
+    compress() rewrites its input in place). Its output is decompressed and compared too.
+Every other tool's output is decompressed and compared with the input byte for byte.
+"""
+import os
+import platform
+import subprocess
+import sys
+import time
+
+WORK, TIMER = sys.argv[1], sys.argv[2]
+FILES = sys.argv[3:]
+NCPU = os.cpu_count() or 1
+BIG = 8 << 20
+
+
+def reps_for(size, slow=False):
+    if slow:
+        return 1 if size > BIG else 3
+    return 3 if size > BIG else 9
+
+
+def run_best(cmd, reps):
+    best = None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t = time.perf_counter() - t0
+        best = t if best is None or t < best else best
+    return best
+
+
+def same(a, b):
+    with open(a, "rb") as f, open(b, "rb") as g:
+        while True:
+            x, y = f.read(1 << 20), g.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
+def timer(args, reps):
+    out = subprocess.run([TIMER, str(reps)] + args, check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def bench_ntc(path, threads):
+    size = os.path.getsize(path)
+    z, o = os.path.join(WORK, "x.ntz"), os.path.join(WORK, "x.out")
+    r = reps_for(size)
+    tc = timer(["pack", path, "-o", z, "-j", str(threads), "--quiet"], r)
+    td = timer(["unpack", z, "-o", o, "-j", str(threads), "--quiet"], r)
+    ok = same(path, o)
+    return size / os.path.getsize(z), size / tc / 1e6, size / td / 1e6, ok
+
+
+def bench_cli(path, name, comp, decomp, ext, slow):
+    size = os.path.getsize(path)
+    src = os.path.join(WORK, "in.bin")
+    z = src + ext
+    if not os.path.exists(src) or os.path.getsize(src) != size or not same(src, path):
+        subprocess.run(["cp", path, src], check=True)
+    r = reps_for(size, slow)
+    tc = run_best(comp + [src], r) if "-c" not in comp else None
+    if tc is None:
+        tc = run_best(["sh", "-c", " ".join(comp) + " '%s' > '%s'" % (src, z)], r)
+    out = os.path.join(WORK, "out.bin")
+    td = run_best(["sh", "-c", " ".join(decomp) + " '%s' > '%s'" % (z, out)], reps_for(size))
+    ok = same(path, out)
+    return size / os.path.getsize(z), size / tc / 1e6, size / td / 1e6, ok
+
+
+def zipnn_dtype(path):
+    n = os.path.basename(path).lower()
+    if "bf16" in n:
+        return "bfloat16"
+    if "f16" in n:
+        return "float16"
+    return "float32"
+
+
+def bench_zipnn(path, threads):
+    import zipnn
+    with open(path, "rb") as f:
+        data = f.read()
+    dt = zipnn_dtype(path)
+    r = reps_for(len(data))
+    best_c = best_d = None
+    comp = None
+    for _ in range(r):
+        # ZipNN 0.5.4's compress() reorders the bits of its input in place, even of an immutable
+        # bytes object: give it a fresh copy each time and compare with the untouched original.
+        work = bytes(bytearray(data))
+        z = zipnn.ZipNN(bytearray_dtype=dt, threads=threads)
+        t0 = time.perf_counter()
+        comp = z.compress(work)
+        t = time.perf_counter() - t0
+        best_c = t if best_c is None or t < best_c else best_c
+    dec = None
+    for _ in range(r):
+        z = zipnn.ZipNN(bytearray_dtype=dt, threads=threads)
+        t0 = time.perf_counter()
+        dec = z.decompress(comp)
+        t = time.perf_counter() - t0
+        best_d = t if best_d is None or t < best_d else best_d
+    ok = bytes(dec) == data
+    return len(data) / len(comp), len(data) / best_c / 1e6, len(data) / best_d / 1e6, ok
+
+
+def main():
+    rows = []
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import zipnn  # noqa: F401  (fail early if the venv is not there)
+    try:
+        from importlib.metadata import version
+        zv = version("zipnn")
+    except Exception:
+        zv = "?"
+    zstd_v = subprocess.run(["zstd", "--version"], capture_output=True, text=True).stdout.strip()
+    print("machine: %s, %d cores (shared), %s; %s; ZipNN %s; load average at start %s" % (
+        cpu, NCPU, platform.platform(), zstd_v, zv, open("/proc/loadavg").read().split()[:3]))
+    print()
+    for path in FILES:
+        name = os.path.basename(path)
+        size = os.path.getsize(path)
+        tools = []
+        for th, label in ((1, "1 thread"), (NCPU, "%d threads" % NCPU)):
+            tools.append(("ntc", label, lambda th=th: bench_ntc(path, th)))
+        tools += [
+            ("zstd -3", "1 thread", lambda: bench_cli(path, "zstd3", ["zstd", "-q", "-3", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", False)),
+            ("zstd -3", "%d threads" % NCPU, lambda: bench_cli(path, "zstd3", ["zstd", "-q", "-3", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", False)),
+            ("zstd -19", "1 thread", lambda: bench_cli(path, "zstd19", ["zstd", "-q", "-19", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", True)),
+            ("zstd -19", "%d threads" % NCPU, lambda: bench_cli(path, "zstd19", ["zstd", "-q", "-19", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", True)),
+            ("xz -9", "1 thread", lambda: bench_cli(path, "xz", ["xz", "-q", "-9", "-T1", "-k", "-f"], ["xz", "-q", "-d", "-c"], ".xz", True)),
+            ("xz -9", "%d threads" % NCPU, lambda: bench_cli(path, "xz", ["xz", "-q", "-9", "-T0", "-k", "-f"], ["xz", "-q", "-d", "-c", "-T0"], ".xz", True)),
+            ("bzip2 -9", "1 thread", lambda: bench_cli(path, "bz", ["bzip2", "-q", "-9", "-k", "-f"], ["bzip2", "-q", "-d", "-c"], ".bz2", True)),
+            ("ZipNN", "1 thread", lambda: bench_zipnn(path, 1)),
+            ("ZipNN", "%d threads" % NCPU, lambda: bench_zipnn(path, 0)),
+        ]
+        for tool, th, fn in tools:
+            try:
+                ratio, c, d, ok = fn()
+            except Exception as e:  # a tool that fails is reported, not fatal
+                print("  %s %s on %s failed: %s" % (tool, th, name, e), file=sys.stderr)
+                continue
+            rows.append((name, size, tool, th, ratio, c, d, ok))
+            print("  %-32s %-9s %-11s ratio %.4f  compress %8.1f MB/s  decompress %8.1f MB/s%s" % (
+                name, tool, th, ratio, c, d, "" if ok else "  ROUND TRIP FAILED"), file=sys.stderr)
+    print("| file | size | tool | threads | ratio | compress MB/s | decompress MB/s | round trip |")
+    print("| --- | ---: | --- | --- | ---: | ---: | ---: | --- |")
+    for name, size, tool, th, ratio, c, d, ok in rows:
+        print("| %s | %.2f MB | %s | %s | %.4f | %.1f | %.1f | %s |" % (
+            name, size / 1e6, "**ntc**" if tool == "ntc" else tool, th, ratio, c, d, "yes" if ok else "**NO**"))
+
+
+if __name__ == "__main__":
+    main()
