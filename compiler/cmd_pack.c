@@ -589,7 +589,7 @@ static int cmd_stats(const char *file, const char *html, const nt_pack_options *
 static const char usage_pack[] =
     "usage: ntc pack INPUT... -o OUT.ntz [--type T.nt] [-j N] [--progress|--quiet]\n"
     "       ntc unpack IN.ntz -o OUT [--tensor NAME] [-j N] [--progress|--quiet]\n"
-    "       ntc unpack IN.ntz --list\n"
+    "       ntc unpack IN.ntz --list | --check [-j N]\n"
     "       ntc stats FILE.safetensors [--html REPORT.html] [--type T.nt]\n"
     "\n"
     "pack: codes every BF16, F16 and F32 tensor of safetensors/.npy files with the coding pair of\n"
@@ -597,7 +597,8 @@ static const char usage_pack[] =
     "INPUT is one file, several files, or one directory (every file in it). The container is\n"
     "specified in spec/container.md; output goes to a temporary file that is renamed at the end.\n"
     "unpack: restores the input byte for byte (a file, or a directory for several files), checking\n"
-    "every tensor's XXH3 checksum; --tensor writes only that tensor's bytes (raw, little-endian).\n"
+    "every tensor's XXH3 checksum; --tensor writes only that tensor's bytes (raw, little-endian);\n"
+    "--check decodes and checks everything but writes nothing; --list prints the index.\n"
     "stats: per tensor, dtype, count, order-0 bound of each coding pair, and the ratio pack gets.\n"
     "\n"
     "  -o PATH          output (pack: default INPUT.ntz; unpack: default IN without .ntz)\n"
@@ -626,7 +627,7 @@ int nt_cmd_container(int argc, char **argv)
 {
     const char *cmd = argv[0], *out = NULL, *type_file = NULL, *tensor = NULL, *html = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    int ninputs = 0, threads = 0, progress = -1, list = 0, status = 1;
+    int ninputs = 0, threads = 0, progress = -1, list = 0, check = 0, status = 1;
     char *type_src = NULL, *auto_out = NULL, err[2048];
     nt_pack_options opt;
     const int is_pack = !strcmp(cmd, "pack"), is_unpack = !strcmp(cmd, "unpack"), is_stats = !is_pack && !is_unpack;
@@ -680,6 +681,8 @@ int nt_cmd_container(int argc, char **argv)
             progress = 0;
         } else if (!strcmp(a, "--list")) {
             list = 1;
+        } else if (!strcmp(a, "--check")) {
+            check = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "ntc %s: error: unknown option '%s' (try 'ntc %s --help')\n", cmd, a, cmd);
             free(inputs);
@@ -689,7 +692,8 @@ int nt_cmd_container(int argc, char **argv)
         }
     }
     /* options that belong to another subcommand are usage errors, not silently ignored */
-    if ((is_unpack && type_file) || (!is_unpack && (tensor || list)) || (!is_stats && html) ||
+    if ((is_unpack && type_file) || (!is_unpack && (tensor || list || check)) ||
+        (list + check + (tensor || out) > 1) || (!is_stats && html) ||
         (is_stats && (out || threads))) {
         fprintf(stderr, "ntc %s: error: an option given does not apply to '%s' (try 'ntc %s --help')\n", cmd, cmd,
                 cmd);
@@ -741,7 +745,7 @@ int nt_cmd_container(int argc, char **argv)
             status = 0;
             goto done;
         }
-        if (!out && !(out = auto_out = strip_suffix(inputs[0], ".ntz"))) {
+        if (!check && !out && !(out = auto_out = strip_suffix(inputs[0], ".ntz"))) {
             fprintf(stderr, "ntc unpack: error: give the output with -o\n");
             status = 2;
             goto done;
@@ -761,7 +765,14 @@ int nt_cmd_container(int argc, char **argv)
                 opt.forced = &user_pair;
             }
         }
-        if (nt_container_unpack(inputs[0], out, tensor, &opt, err, sizeof err) != 0) {
+        if (check) {
+            uint64_t n = 0;
+            if (nt_container_check(inputs[0], &opt, &n, err, sizeof err) != 0) {
+                fprintf(stderr, "ntc unpack: error: %s\n", err);
+                goto done;
+            }
+            printf("%s: ok, %llu bytes, every checksum verified\n", inputs[0], (unsigned long long)n);
+        } else if (nt_container_unpack(inputs[0], out, tensor, &opt, err, sizeof err) != 0) {
             fprintf(stderr, "ntc unpack: error: %s\n", err);
             goto done;
         }

@@ -1324,7 +1324,7 @@ typedef struct {
     const char *path;
     uint64_t *todo;     /* segment numbers */
     uint64_t ntodo;
-    int *fds;           /* per file (whole unpack), or fds[0] (one tensor) */
+    int *fds;           /* per file (whole unpack), or fds[0] (one tensor); NULL: check only */
     uint64_t *dst_off;  /* where each todo segment goes */
     pthread_mutex_t mu;
     uint64_t next;
@@ -1408,10 +1408,9 @@ static void *unpack_worker(void *arg)
         const seg_t *s = &j->x->segs[j->todo[k]];
         char msg[512], label[600];
         const uint8_t *bytes = decode_segment(j->x, j->ps, s, &out, &cap, msg, sizeof msg);
-        int fd = j->fds[j->dst_off ? 0 : s->file];
         uint64_t at = j->dst_off ? j->dst_off[k] : s->offset;
         int werr = 0;
-        if (bytes && pwrite_all(fd, bytes, s->length, at) != 0)
+        if (bytes && j->fds && pwrite_all(j->fds[j->dst_off ? 0 : s->file], bytes, s->length, at) != 0)
             werr = errno;
         release_pages(j->x->map + s->payload_offset, s->payload_size);
         pthread_mutex_lock(&j->mu);
@@ -1630,6 +1629,45 @@ done:
     }
     free(j.todo);
     free(j.dst_off);
+    index_free(&x);
+    pairs_free(&ps);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ check */
+
+int nt_container_check(const char *path, const nt_pack_options *opt, uint64_t *bytes, char *err, size_t errlen)
+{
+    index_t x;
+    pairs_t ps;
+    unpack_job j;
+    int rc = -1;
+    memset(&j, 0, sizeof j);
+    if (pairs_init(&ps, opt, err, errlen) != 0)
+        return -1;
+    if (container_open(&x, path, &ps, err, errlen) != 0)
+        goto done;
+    j.x = &x;
+    j.ps = &ps;
+    j.path = path;
+    j.err = err;
+    j.errlen = errlen;
+    if (!(j.todo = malloc((size_t)(x.nsegs ? x.nsegs : 1) * sizeof *j.todo))) {
+        errf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (uint64_t i = 0; i < x.nsegs; i++)
+        j.todo[j.ntodo++] = i;
+    if (run_unpack(&j, opt) != 0)
+        goto done;
+    if (bytes) {
+        *bytes = 0;
+        for (uint32_t i = 0; i < x.nfiles; i++)
+            *bytes += x.files[i].size;
+    }
+    rc = 0;
+done:
+    free(j.todo);
     index_free(&x);
     pairs_free(&ps);
     return rc;

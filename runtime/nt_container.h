@@ -69,6 +69,11 @@ int nt_container_pack(const char *const *inputs, int ninputs, const char *out_pa
 int nt_container_unpack(const char *path, const char *out_path, const char *tensor, const nt_pack_options *opt,
                         char *err, size_t errlen);
 
+/* Decodes every segment of the container and checks its checksum, writing nothing (one part per
+ * thread in memory); *bytes (if not NULL) gets the size of what unpack would write. Returns 0,
+ * or -1 with a message naming the broken tensor in err. */
+int nt_container_check(const char *path, const nt_pack_options *opt, uint64_t *bytes, char *err, size_t errlen);
+
 /* The .nt source of the user type a container was packed with (--type), or *source = NULL. */
 int nt_container_type_source(const char *path, char **source, char *err, size_t errlen);
 

@@ -21,7 +21,7 @@ else
 fi
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; cc: $(cc --version | head -n 1)"
 echo "flags: $CFLAGS_BENCH (portable C, no -march); zstd: libzstd $(pkg-config --modversion libzstd 2>/dev/null || echo '?')"
-for T in bf16_lossless bf16_adaptive; do
+for T in bf16_lossless bf16_adaptive bf16_exp_mant2; do
     fit=
     [ "$T" = bf16_lossless ] && fit="--fit $data"
     $NTC "examples/$T.nt" $fit -o "$D"

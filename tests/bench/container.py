@@ -5,7 +5,9 @@ decompress MB/s (of the original bytes), single-threaded and on all cores, in on
 
 How each is timed (best of several runs; files on tmpfs under WORKDIR):
   - ntc: in-process through tests/bench/ntc_timer (no exec), file to file, including setting up
-    the pairs, hashing every tensor, writing, fsync and rename.
+    the pairs, hashing every tensor, writing, fsync and rename. The row "ntc --check" times
+    `ntc unpack --check`: every tensor decoded into memory and its checksum verified, nothing
+    written (the container is read from tmpfs), which is what ZipNN's bytes-to-bytes time is.
   - zstd, xz, bzip2: the command-line tools, file to file (their process start is included; it
     is under a millisecond for zstd and bzip2).
   - ZipNN: in-process (the Python interpreter and imports excluded), bytes in memory to bytes in
@@ -65,6 +67,14 @@ def bench_ntc(path, threads):
     td = timer(["unpack", z, "-o", o, "-j", str(threads), "--quiet"], r)
     ok = same(path, o)
     return size / os.path.getsize(z), size / tc / 1e6, size / td / 1e6, ok
+
+
+def bench_ntc_check(path, threads):
+    """ntc unpack --check of the container bench_ntc made: decode and verify, in memory."""
+    size = os.path.getsize(path)
+    z = os.path.join(WORK, "x.ntz")
+    td = timer(["unpack", z, "--check", "-j", str(threads), "--quiet"], reps_for(size))
+    return size / os.path.getsize(z), None, size / td / 1e6, True
 
 
 def bench_cli(path, name, comp, decomp, ext, slow):
@@ -146,6 +156,7 @@ def main():
         tools = []
         for th, label in ((1, "1 thread"), (NCPU, "%d threads" % NCPU)):
             tools.append(("ntc", label, lambda th=th: bench_ntc(path, th)))
+            tools.append(("ntc --check", label, lambda th=th: bench_ntc_check(path, th)))
         tools += [
             ("zstd -3", "1 thread", lambda: bench_cli(path, "zstd3", ["zstd", "-q", "-3", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", False)),
             ("zstd -3", "%d threads" % NCPU, lambda: bench_cli(path, "zstd3", ["zstd", "-q", "-3", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", False)),
@@ -164,13 +175,15 @@ def main():
                 print("  %s %s on %s failed: %s" % (tool, th, name, e), file=sys.stderr)
                 continue
             rows.append((name, size, tool, th, ratio, c, d, ok))
-            print("  %-32s %-9s %-11s ratio %.4f  compress %8.1f MB/s  decompress %8.1f MB/s%s" % (
-                name, tool, th, ratio, c, d, "" if ok else "  ROUND TRIP FAILED"), file=sys.stderr)
+            print("  %-32s %-11s %-11s ratio %.4f  compress %8s MB/s  decompress %8.1f MB/s%s" % (
+                name, tool, th, ratio, "-" if c is None else "%.1f" % c, d, "" if ok else "  ROUND TRIP FAILED"),
+                file=sys.stderr)
     print("| file | size | tool | threads | ratio | compress MB/s | decompress MB/s | round trip |")
     print("| --- | ---: | --- | --- | ---: | ---: | ---: | --- |")
     for name, size, tool, th, ratio, c, d, ok in rows:
-        print("| %s | %.2f MB | %s | %s | %.4f | %.1f | %.1f | %s |" % (
-            name, size / 1e6, "**ntc**" if tool == "ntc" else tool, th, ratio, c, d, "yes" if ok else "**NO**"))
+        print("| %s | %.2f MB | %s | %s | %.4f | %s | %.1f | %s |" % (
+            name, size / 1e6, "**%s**" % tool if tool.startswith("ntc") else tool, th, ratio,
+            "-" if c is None else "%.1f" % c, d, "yes" if ok else "**NO**"))
 
 
 if __name__ == "__main__":

@@ -158,6 +158,11 @@ for tn in emb.weight conv.weight norm.weight counts wide.weight; do
             "grep -qx previous '$T/bad.out' && ! ls -a '$T' | grep -q '\\.ntc-'"
     done
 done
+check "--check of a sound container: ok, writes nothing" sh -c \
+    "'$NTC' unpack '$C' --check | grep -q 'every checksum verified' && ! ls -a '$T' | grep -q '\\.ntc-'"
+cp "$C" "$T/bad.ntz"
+flip "$T/bad.ntz" $(( $(field "$C" wide.weight 9) + 3 ))
+fails_with "--check of a corrupted container: rejected, named" "tensor 'wide.weight'" "$NTC" unpack "$T/bad.ntz" --check
 big=$T/rt.big.safetensors.ntz
 cp "$big" "$T/badbig.ntz"
 flip "$T/badbig.ntz" $(( $(field "$big" big.weight 9) + 5000000 ))
@@ -227,6 +232,8 @@ usage "pack with an unknown option" "$NTC" pack --bogus "$S/aligned.safetensors"
 usage "unpack with two inputs" "$NTC" unpack a.ntz b.ntz
 usage "-j 0" "$NTC" pack "$S/aligned.safetensors" -j 0 -o "$T/j0.ntz"
 usage "--tensor given to pack" "$NTC" pack "$S/aligned.safetensors" --tensor x -o "$T/x.ntz"
+usage "--check with -o" "$NTC" unpack "$T/rt.mixed.safetensors.ntz" --check -o "$T/x.out"
+usage "--check given to pack" "$NTC" pack "$S/aligned.safetensors" --check -o "$T/x.ntz"
 usage "--html given to pack" "$NTC" pack "$S/aligned.safetensors" --html x.html -o "$T/x.ntz"
 check "pack --help" sh -c "'$NTC' pack --help | grep -q 'usage: ntc pack'"
 fails_with "missing input" "no/such: No such file" "$NTC" pack "$T/no/such" -o "$T/x.ntz"
