@@ -15,6 +15,7 @@ How each is timed (best of several runs; files on tmpfs under WORKDIR):
     zipnn_compress_file.py script uses it), on a fresh copy of the bytes each time (its
     compress() rewrites its input in place). Its output is decompressed and compared too.
 Every other tool's output is decompressed and compared with the input byte for byte.
+BENCH_TOOLS=ntc,ZipNN (names as in the table, first word) runs only those rows.
 """
 import os
 import platform
@@ -168,6 +169,10 @@ def main():
             ("ZipNN", "1 thread", lambda: bench_zipnn(path, 1)),
             ("ZipNN", "%d threads" % NCPU, lambda: bench_zipnn(path, 0)),
         ]
+        only = os.environ.get("BENCH_TOOLS")  # e.g. "ntc,ZipNN": a quicker run of those rows
+        if only:
+            keep = [t.strip() for t in only.split(",")]
+            tools = [t for t in tools if t[0].split()[0] in keep]
         for tool, th, fn in tools:
             try:
                 ratio, c, d, ok = fn()
