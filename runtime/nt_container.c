@@ -637,8 +637,9 @@ static int zstd_segment(scratch_t *s, const seg_t *sg, const uint8_t *src, const
 }
 
 /* Codes one segment: chooses a pair (the forced one, else the smallest bound, trying the pairs
- * within 1 % of it), encodes, and keeps the result only if smaller than the bytes. On return
- * *payload and *psize are what to write and *codec the codec id (0: stored, payload = src). */
+ * within 0.2 % + 2 KiB of it: the bound leaves out the model and the coder's own loss), encodes,
+ * and keeps the result only if smaller than the bytes. On return *payload and *psize are what
+ * to write and *codec the codec id (0: stored, payload = src). */
 static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const uint8_t *src, const uint8_t **payload,
                         uint64_t *psize, int *codec, double *bits_out)
 {
@@ -682,7 +683,7 @@ static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const 
             size_t cap, r;
             if (bits[k] < 0 || (forced >= 0 && k != forced))
                 continue;
-            if (forced < 0 && bits[k] > best * 1.01 + 2048 * 8)
+            if (forced < 0 && bits[k] > best * 1.002 + 2048 * 8)
                 continue;
             if (forced < 0 && ps->forced == p)
                 continue; /* a forced type is only used where it applies */
