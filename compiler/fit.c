@@ -83,8 +83,15 @@ int nt_fit_file(nt_type *t, const char *spec)
         }
     }
     if (nt_tensor_file_open(&f, path, 0, err, sizeof err) != 0) {
-        /* not a safetensors or npy file: read it as raw words of the type's width */
+        /* not a safetensors or npy file: read it as raw words of the type's width. A file that is
+         * one (by its name, or by its first bytes) but is broken is an error, not raw words. */
         char err2[512];
+        size_t pl = strlen(path);
+        int named = (pl >= 12 && !strcmp(path + pl - 12, ".safetensors")) || (pl >= 4 && !strcmp(path + pl - 4, ".npy"));
+        if (named || (!strstr(err, "not a safetensors or .npy file") && !strstr(err, "file too short"))) {
+            nt_fatal("--fit: %s", err);
+            return -1;
+        }
         if (nt_tensor_file_open(&f, path, wb, err2, sizeof err2) != 0) {
             nt_fatal("--fit: %s", err);
             return -1;

@@ -1378,7 +1378,8 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
     size_t pos, res;
     nt_ans_work wk;
     nt_ans_tables t;
-    const uint64_t bsize = c->block ? c->block : (uint64_t)n;
+    /* a block longer than the input is the whole input (and sizes the chunk table below) */
+    const uint64_t bsize = c->block && c->block < (uint64_t)n ? c->block : (uint64_t)n;
     const int uniform = c->raw_bits_min == c->raw_bits_max;
     if (!dst || (!src && n))
         return NT_ERROR(BAD_ARGUMENT);

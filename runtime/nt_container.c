@@ -906,6 +906,53 @@ static int safe_name(const char *s)
     return 1;
 }
 
+/* Decompresses the index frame [z, z + zn) into x->index_raw, which must come to exactly raw bytes.
+ * The buffer grows with what the frame really holds, so a tail or a frame header that claims a
+ * large index costs nothing until the data is there. */
+static int index_inflate(index_t *x, const uint8_t *z, size_t zn, size_t raw)
+{
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    ZSTD_inBuffer in;
+    ZSTD_outBuffer out;
+    size_t cap = raw < ((size_t)1 << 20) ? raw : (size_t)1 << 20;
+    int rc = -1;
+    /* the writer's frame (level 19) never needs a window above 8 MiB; refuse to allocate more */
+    if (!dc || ZSTD_isError(ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 24)) || !(x->index_raw = malloc(cap))) {
+        ZSTD_freeDCtx(dc);
+        return -1;
+    }
+    in.src = z;
+    in.size = zn;
+    in.pos = 0;
+    out.dst = x->index_raw;
+    out.size = cap;
+    out.pos = 0;
+    for (;;) {
+        size_t r = ZSTD_decompressStream(dc, &out, &in);
+        if (ZSTD_isError(r))
+            break;
+        if (r == 0) { /* the frame is complete: it must be all of the input and of the index */
+            rc = in.pos == zn && out.pos == raw ? 0 : -1;
+            break;
+        }
+        if (out.pos == out.size) {
+            uint8_t *nb;
+            if (cap == raw)
+                break; /* more than the tail says */
+            cap = cap > raw / 2 ? raw : cap * 2;
+            if (!(nb = realloc(x->index_raw, cap)))
+                break;
+            x->index_raw = nb;
+            out.dst = nb;
+            out.size = cap;
+        } else if (in.pos == in.size) {
+            break; /* the frame is cut short */
+        }
+    }
+    ZSTD_freeDCtx(dc);
+    return rc;
+}
+
 /* Opens a container: maps it, checks head, tail and the index checksum, parses and checks the
  * index (every file covered exactly by its segments, payloads inside the data area). */
 static int container_open(index_t *x, const char *path, const pairs_t *ps, char *err, size_t errlen)
@@ -939,13 +986,9 @@ static int container_open(index_t *x, const char *path, const pairs_t *ps, char 
     {
         /* the index is one zstd frame; its size once decompressed is in the tail */
         uint64_t raw = get_le(m + size - 16, 8);
-        size_t got;
-        if (raw > INDEX_MAX || raw < 4)
+        if (raw > INDEX_MAX || raw < 4 || ZSTD_getFrameContentSize(m + ioff, (size_t)isize) != raw)
             return errf(err, errlen, "%s: corrupt container index (size)", path);
-        if (!(x->index_raw = malloc((size_t)raw)))
-            return errf(err, errlen, "out of memory");
-        got = ZSTD_decompress(x->index_raw, (size_t)raw, m + ioff, (size_t)isize);
-        if (ZSTD_isError(got) || got != raw)
+        if (index_inflate(x, m + ioff, (size_t)isize, (size_t)raw) != 0)
             return errf(err, errlen, "%s: corrupt container index (does not decompress)", path);
         isize = raw;
     }
@@ -1016,6 +1059,12 @@ static int container_open(index_t *x, const char *path, const pairs_t *ps, char 
             if (s->file >= nfiles || s->kind > SEG_BYTES || s->part >= s->nparts)
                 return errf(err, errlen, "%s: corrupt container index (segment %llu, '%s')", path,
                             (unsigned long long)i, what);
+            /* a writer cuts every segment at the part size: nothing larger is ever decoded or allocated */
+            if (s->length > NT_CONTAINER_PART_BYTES)
+                return errf(err, errlen,
+                            "%s: corrupt container index (segment %llu, '%s': %llu bytes, more than a part of %llu)",
+                            path, (unsigned long long)i, what, (unsigned long long)s->length,
+                            (unsigned long long)NT_CONTAINER_PART_BYTES);
             /* segments in file order, each file covered exactly, payloads back to back */
             while (cur_file < s->file) {
                 if (at != x->files[cur_file].size)

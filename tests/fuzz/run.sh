@@ -1,14 +1,17 @@
 #!/bin/sh
 # run.sh SECONDS [SHARED] — builds the libFuzzer targets with clang (ASan and UBSan) and runs each
 # for SECONDS: the .nt front end, generated decoders of several types (tANS static with escapes,
-# tANS adaptive, rANS, a code table with variable raw widths), and the tensor file readers.
-# Seed corpora come from the examples, the diagnostics tests, encoded streams and small tensor
-# files. Ends with "fuzz: N passed, N failed"; a crash keeps its input under build/fuzz/.
+# tANS adaptive, rANS, a code table with variable raw widths), the tensor file readers and the
+# container reader (ntc unpack, whole and --tensor). Seed corpora come from the examples, the
+# diagnostics tests, encoded streams, small tensor files and containers packed from them.
+# Ends with "fuzz: N passed, N failed"; a crash keeps its input under $NTC_BUILD/fuzz/.
+# NTC_BUILD: the build folder whose ntc and generated sources (lexer, parser, pairs) are used.
 set -u
 SECONDS_EACH=${1:-10}
 SHARED=${2:-../shared}
-F=build/fuzz
-NTC=build/ntc
+BD=${NTC_BUILD:-build}
+F=$BD/fuzz
+NTC=$BD/ntc
 SAN="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 pass=0
 fail=0
@@ -20,12 +23,14 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 
 # run_target NAME BINARY CORPUS...: fuzz for SECONDS_EACH; pass when nothing crashed.
+# EXTRA: more libFuzzer options for this target.
 run_target() {
     name=$1
     bin=$2
     shift 2
     mkdir -p "$F/corpus-$name" "$F/crash-$name"
-    if "$bin" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    # shellcheck disable=SC2086
+    if "$bin" ${EXTRA:-} -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$F/crash-$name/" -print_final_stats=1 "$F/corpus-$name" "$@" >"$F/log-$name" 2>&1; then
         pass=$((pass + 1))
         execs=$(grep -E 'stat::number_of_executed_units' "$F/log-$name" | awk '{print $2}')
@@ -40,13 +45,13 @@ run_target() {
 
 # The front end, built from the compiler's sources with the fuzzer's instrumentation.
 OBJS=
-for src in compiler/diag.c compiler/sema.c build/lexer.c build/parser.c; do
+for src in compiler/diag.c compiler/sema.c $BD/lexer.c $BD/parser.c; do
     o=$F/$(basename "$src" .c).o
     clang -std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
-        -Icompiler -Iruntime -Ibuild -w -c "$src" -o "$o" || { echo "fuzz: cannot build $src"; exit 1; }
+        -Icompiler -Iruntime -I$BD -w -c "$src" -o "$o" || { echo "fuzz: cannot build $src"; exit 1; }
     OBJS="$OBJS $o"
 done
-clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Icompiler -Iruntime -Ibuild tests/fuzz/fuzz_nt.c $OBJS \
+clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Icompiler -Iruntime -I$BD tests/fuzz/fuzz_nt.c $OBJS \
     -o "$F/fuzz_nt" -lm || exit 1
 run_target nt "$F/fuzz_nt" examples tests/diagnostics tests/codec/types
 
@@ -84,6 +89,32 @@ head -c 128 /dev/zero >> "$F/seeds-readers/a.npy"
 clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Iruntime tests/fuzz/fuzz_readers.c runtime/nt_tensor_file.c \
     -o "$F/fuzz_readers" || exit 1
 run_target readers "$F/fuzz_readers" "$F/seeds-readers"
+
+# The container reader: containers packed from small tensor files (one file, two files, a user
+# type carried in the container), as they are and in the harness's raw-index form. Its messages
+# go to stderr, which libFuzzer closes for it (sanitizer reports still show).
+mkdir -p "$F/seeds-container"
+"$F/synth" "$F/seeds-container/s.safetensors" BF16 256
+"$F/synth" "$F/seeds-container/h.safetensors" F16 64
+"$F/synth" "$F/seeds-container/w.safetensors" F32 32
+cc -O1 -std=c99 tests/fuzz/container_raw_seed.c -o "$F/container_raw_seed" -lzstd || exit 1
+for s in s h w; do $NTC pack "$F/seeds-container/$s.safetensors" -o "$F/seeds-container/$s.ntz" -j 1 || exit 1; done
+$NTC pack "$F/seeds-container/s.safetensors" "$F/seeds-container/h.safetensors" -o "$F/seeds-container/two.ntz" -j 1 &&
+    $NTC pack "$F/seeds-container/s.safetensors" --type examples/bf16_exp_mant2.nt -o "$F/seeds-container/user.ntz" -j 1 ||
+    exit 1
+rm -f "$F/seeds-container/"*.safetensors
+for c in "$F/seeds-container/"*.ntz; do "$F/container_raw_seed" "$c" "${c%.ntz}.raw" || exit 1; done
+CONTAINER_OBJS="$F/diag.o $F/sema.o $F/lexer.o $F/parser.o"
+for src in compiler/emit_c.c compiler/emit_value.c runtime/nt_tensor_file.c $BD/pairs/bf16_adaptive.c \
+    $BD/pairs/bf16_exp_mant2.c $BD/pairs/fp16_lossless.c $BD/pairs/fp32_lossless.c; do
+    o=$F/c-$(basename "$src" .c).o
+    clang -std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+        -Icompiler -Iruntime -I$BD -w -c "$src" -o "$o" || { echo "fuzz: cannot build $src"; exit 1; }
+    CONTAINER_OBJS="$CONTAINER_OBJS $o"
+done
+clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Icompiler -Iruntime -I$BD tests/fuzz/fuzz_container.c $CONTAINER_OBJS \
+    -o "$F/fuzz_container" -lm -lxxhash -lzstd -lpthread || exit 1
+EXTRA=-close_fd_mask=2 run_target container "$F/fuzz_container" "$F/seeds-container"
 
 echo "fuzz: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

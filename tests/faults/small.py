@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""small.py OUT.safetensors — a small deterministic checkpoint for the fault sweeps (stdlib only):
+three tensors of weight-like values, BF16 (1024 words), F16 (256) and F32 (128), about 3.5 KB."""
+import json
+import random
+import struct
+import sys
+
+rng = random.Random(6)
+
+
+def f32(x):
+    return struct.unpack("<I", struct.pack("<f", x))[0]
+
+
+def bf16(x):
+    u = f32(x)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) & 0xFFFF
+
+
+tensors = [
+    ("w.bf16", "BF16", [1024], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(1024))),
+    ("w.f16", "F16", [16, 16], b"".join(struct.pack("<e", rng.gauss(0, 0.05)) for _ in range(256))),
+    ("w.f32", "F32", [128], b"".join(struct.pack("<f", rng.gauss(0, 0.1)) for _ in range(128))),
+]
+header, at = {}, 0
+for name, dt, shape, data in tensors:
+    header[name] = {"dtype": dt, "shape": shape, "data_offsets": [at, at + len(data)]}
+    at += len(data)
+h = json.dumps(header, separators=(",", ":")).encode()
+h += b" " * (-len(h) % 8)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<Q", len(h)) + h + b"".join(t[3] for t in tensors))
