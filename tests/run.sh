@@ -1,5 +1,7 @@
 #!/bin/sh
 # run.sh SHARED [SANITIZE] — every test of ntc, run from the repository root by `make test`.
+# NTC_BUILD is the build folder (build; build/san for `make test SANITIZE=1`, where ntc is built
+# with ASan and UBSan and so is every test program here and in the sub-suites).
 #
 # Each check prints one line when it fails (and PASS lines from the codec tests); the run ends
 # with "N passed, N failed, N skipped" and exits non-zero when anything failed. Tests that need
@@ -8,11 +10,17 @@ set -u
 SHARED=${1:-../shared}
 SANITIZE=${2:-}
 DATA=$SHARED/data
-NTC=build/ntc
-B=build/test
+NTC_BUILD=${NTC_BUILD:-build}
+NTC=$NTC_BUILD/ntc
+B=$NTC_BUILD/test
 CC=${CC:-cc}
 STRICT="-std=c99 -Wall -Wextra -Werror -pedantic"
 ASAN="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+# OPT: how test programs that are not already sanitized are built
+OPT=-O2
+OPTNAME=-O2
+if [ "$SANITIZE" = 1 ]; then OPT=$ASAN OPTNAME="second build, ASan, UBSan"; fi
+export NTC_BUILD SANITIZE
 rm -rf "$B"
 mkdir -p "$B"
 
@@ -94,7 +102,7 @@ summary readers sh tests/readers/run.sh "$(pwd)" "$DATA"
 
 # ------------------------------------------------------------------ data for fitting and checking
 # Real weights where present; otherwise deterministic synthetic tensors, labelled as such.
-$CC -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o $B/synth -lm || bad "synth tool"
+$CC $OPT -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o $B/synth -lm || bad "synth tool"
 for dt in BF16 F16 F32; do $B/synth "$B/synthetic-$dt.safetensors" $dt 65536; done
 data_for() { # data_for EXAMPLE -> the real file its words come from, else ""
     case "$1" in
@@ -137,7 +145,7 @@ for nt in examples/*.nt tests/codec/types/*.nt; do
     printf '#define NT_TYPE %s\n#include "%s.c"\n#include "%s/tests/codec/codec_test.c"\n' "$T" "$T" "$(pwd)" > "$G/codec_test_main.c"
     TESTSRC="$G/codec_test_main.c runtime/nt_tensor_file.c -D_POSIX_C_SOURCE=200809L -Iruntime -I$G -lm"
     check "$T: codec test builds (ASan, UBSan)" gcc $STRICT $ASAN $TESTSRC -o "$G/codec_test_asan"
-    check "$T: codec test builds (-O2)" gcc $STRICT -O2 $TESTSRC -o "$G/codec_test"
+    check "$T: codec test builds ($OPTNAME)" gcc $STRICT $OPT $TESTSRC -o "$G/codec_test"
     [ -x "$G/codec_test_asan" ] && [ -x "$G/codec_test" ] || continue
     counted "$T exhaustive" "$G/codec_test_asan" exhaustive
     counted "$T random" "$G/codec_test_asan" random 200000
@@ -166,6 +174,11 @@ summary rtl sh tests/rtl/run.sh "$SHARED"
 # ------------------------------------------------------------------ whole checkpoints: pack, unpack, stats
 section "container"
 summary container sh tests/container/run.sh "$SHARED"
+
+# ------------------------------------------------------------------ fault sweeps and absurd requests
+section "faults"
+summary faults sh tests/faults/run.sh "$SHARED"
+grep -E 'container (bit flips|truncations)|total:' "$B/log.faults" | sed 's/^/  /'
 
 # ------------------------------------------------------------------ fuzzing, briefly (make fuzz for longer)
 section "fuzz"

@@ -11,8 +11,8 @@
 set -u
 SHARED=${1:-../shared}
 DATA=$SHARED/data
-NTC=$(pwd)/build/ntc
-T=build/test/container
+NTC=$(pwd)/${NTC_BUILD:-build}/ntc
+T=${NTC_BUILD:-build}/test/container
 rm -rf "$T"
 mkdir -p "$T"
 

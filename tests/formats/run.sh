@@ -12,8 +12,11 @@
 # Ends with "formats: N passed, N failed, N skipped"; a check whose oracle could not be installed is
 # skipped with the reason, never passed.
 set -u
-NTC=${NTC:-build/ntc}
-B=build/formats
+NTC=${NTC:-${NTC_BUILD:-build}/ntc}
+B=${NTC_BUILD:-build}/formats
+# SANITIZE=1 (make test SANITIZE=1): the drivers are built with ASan and UBSan
+OPT=-O2
+if [ "${SANITIZE:-}" = 1 ]; then OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"; fi
 VENV=build/oracles
 PY=$VENV/bin/python
 SP=$VENV/softposit
@@ -60,7 +63,7 @@ build() {
     extra=
     case $T in int8 | int4 | ternary | binary) extra="-DNT_FIXED_WIDTH=$(sed -n 's/.*bridge fixed(\([0-9]*\), *\([0-9]*\)).*/\1/p' examples/$T.nt) -DNT_FIXED_FRAC=0" ;; esac
     printf '#define NT_TYPE %s\n#include "%s.c"\n#include "%s/tests/formats/value_driver.c"\n' "$T" "$T" "$(pwd)" >"$G/driver.c"
-    if ! gcc $STRICT -O2 $extra -I"$G" "$G/driver.c" -o "$G/driver" >"$B/log.$T.cc" 2>&1; then
+    if ! gcc $STRICT $OPT $extra -I"$G" "$G/driver.c" -o "$G/driver" >"$B/log.$T.cc" 2>&1; then
         fail=$((fail + 1)); echo "FAIL $T: value driver does not build"; head -n 20 "$B/log.$T.cc"; return 1
     fi
     pass=$((pass + 1))
@@ -95,7 +98,7 @@ EOP
         continue
     fi
     printf '#define NT_TYPE %s\n#include "%s.c"\n#include "%s/tests/formats/posit_check.c"\n' "$T" "$T" "$(pwd)" >"$B/$T/posit_check.c"
-    if ! gcc -std=c99 -O2 -DSP_N="$n" -DSP_ES="$es" -I"$B/$T" -I"$SP" "$B/$T/posit_check.c" "$SP/softposit.a" -lm \
+    if ! gcc -std=c99 $OPT -DSP_N="$n" -DSP_ES="$es" -I"$B/$T" -I"$SP" "$B/$T/posit_check.c" "$SP/softposit.a" -lm \
         -o "$B/$T/posit_check" >"$B/log.$T.pc" 2>&1; then
         fail=$((fail + 1)); echo "FAIL $T: posit_check does not build"; head -n 20 "$B/log.$T.pc"; continue
     fi

@@ -12,8 +12,8 @@
 set -u
 SHARED=${1:-../shared}
 DATA=$SHARED/data
-NTC=$(pwd)/build/ntc
-B=build/test/rtl
+NTC=$(pwd)/${NTC_BUILD:-build}/ntc
+B=${NTC_BUILD:-build}/test/rtl
 CC=${CC:-cc}
 rm -rf "$B"
 mkdir -p "$B"
@@ -42,7 +42,9 @@ for tool in verilator iverilog yosys m4; do
     fi
 done
 
-$CC -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o $B/synth -lm || bad "synth tool"
+SYNTH_SAN=
+if [ "${SANITIZE:-}" = 1 ]; then SYNTH_SAN="-g -fsanitize=address,undefined -fno-sanitize-recover=all"; fi
+$CC $SYNTH_SAN -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o $B/synth -lm || bad "synth tool"
 data_for() { # data_for EXAMPLE -> real file, else a synthetic one (and a note)
     case "$1" in
     bf16_*) f=$DATA/stories260K-bf16.safetensors dt=BF16 ;;
