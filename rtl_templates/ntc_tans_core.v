@@ -80,9 +80,9 @@ module ntc_tans_core #(
     // forward declarations
     wire [ACW-1:0] a_cnt;
     wire [BA-1:0]  target, p_byte;
-    /* verilator lint_off UNUSED */
-    wire [BA-1:0]  target_m1;   // only its word address is used
-    /* verilator lint_on UNUSED */
+    wire           word_out;    // a word goes out
+    wire           full_chunk;  // the next chunk has 2^CHUNK_LOG words
+    wire [CHUNK_LOG-1:0] rem_lo;
     reg            m_valid_reg, m_last_reg;
 
     // ------------------------------------------------------------------ input buffer
@@ -91,17 +91,9 @@ module ntc_tans_core #(
     reg [BUF_LOG:0] eop_addr_reg;
     reg [BUF_LOG:0] awa_reg;            // ANS reader: word of the next byte to load
     reg [1:0]       abi_reg;            //   and the byte in it
-    reg [BUF_LOG:0] aold_reg;           //   oldest word whose bytes it may still hold
     reg             a_dv_reg;           //   the RAM output holds word awa
-    reg [BUF_LOG:0] rwa_reg;            // raw reader: next word to load
-    reg [BUF_LOG:0] rlast_reg;          //   last word of the current raw part
-    reg             rload_done_reg;     //   every word of the raw part loaded
-    reg             rfirst_reg;         //   next load is the first of the part
-    reg [1:0]       rskip_reg;          //   bytes of that word before the part
-    reg             r_dv_reg;
 
-    wire [BUF_LOG:0] keep = rload_done_reg ? aold_reg : rwa_reg;
-    wire full = (wr_ptr_reg ^ keep) == {1'b1, {BUF_LOG{1'b0}}};
+    wire full = (wr_ptr_reg ^ r_keep) == {1'b1, {BUF_LOG{1'b0}}};
     wire wr_ok = !full && !(eop_pend_reg && s_axis_tlast);
     wire wr_en = s_axis_tvalid && wr_ok && !err_reg;
     assign s_axis_tready = wr_ok || err_reg;
@@ -124,7 +116,8 @@ module ntc_tans_core #(
         end
     end
 
-    wire [BUF_LOG:0] awa_next, rwa_next;
+    wire [BUF_LOG:0] awa_next;
+    wire [BUF_LOG-1:0] r_rd_addr;      // raw reader: the word the RAM reads next
     wire [31:0] a_word, r_word;
 
     ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_ans (
@@ -132,7 +125,7 @@ module ntc_tans_core #(
         .rd_en(1'b1), .rd_addr(awa_next[BUF_LOG-1:0]), .rd_data(a_word));
     ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_raw (
         .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
-        .rd_en(1'b1), .rd_addr(rwa_next[BUF_LOG-1:0]), .rd_data(r_word));
+        .rd_en(1'b1), .rd_addr(r_rd_addr), .rd_data(r_word));
 
     // ------------------------------------------------------------------ ANS reader
     wire [K-1:0]   a_peek;
@@ -147,7 +140,7 @@ module ntc_tans_core #(
     wire stop = eop_pend_reg && eop_minus_awa[BUF_LOG];
     wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
 
-    ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW)) win_ans (
+    ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
         .clk(clk), .rst(rst), .clear(jump),
         .in_data(a_byte), .in_valid(a_dv_reg && !stop), .in_allow(!err_reg),
         .in_skip({ACW{1'b0}}), .in_take(a_in_take),
@@ -161,20 +154,13 @@ module ntc_tans_core #(
     always @(posedge clk) begin
         a_dv_reg <= !a_avail_diff[BUF_LOG];
         awa_reg <= awa_next;
-        if (jump) begin
+        if (jump)
             abi_reg <= target[1:0];
-            aold_reg <= target[BA-1:2];
-        end else if (a_in_take) begin
+        else if (a_in_take)
             abi_reg <= abi_reg + 1'b1;
-            if (a_word_step)
-                aold_reg <= awa_reg;
-        end
-        if (stream_done)
-            aold_reg <= awa_reg;
         if (rst) begin
             awa_reg <= {(BUF_LOG+1){1'b0}};
             abi_reg <= 2'd0;
-            aold_reg <= {(BUF_LOG+1){1'b0}};
             a_dv_reg <= 1'b0;
         end
     end
@@ -185,58 +171,130 @@ module ntc_tans_core #(
     wire starve = stop && !have;
 
     // ------------------------------------------------------------------ raw reader
-    wire [RCW-1:0] r_cnt;
-    wire [RK-1:0]  r_peek;
-    wire           r_in_take;
-    wire           r_take;               // a word takes its raw bits
-    wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
-    wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
-    localparam [RCW-1:0] RK_W = RK;
-    localparam [RCW-1:0] RAW_W = RAW_BITS;
-
-    ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
-        .clk(clk), .rst(rst), .clear(jump),
-        .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
-        .in_skip(r_skip), .in_take(r_in_take),
-        .peek_k(RK_W), .peek(r_peek),
-        .take_en(r_take), .take_k(RAW_W), .cnt(r_cnt));
-
+    // r_bits: the raw bits of the next word; r_have: they are at hand; r_keep: the oldest buffer
+    // word the readers still need; r_pad_nz: the raw part's padding (after its last word) is not 0.
+    wire                r_have;
+    wire [RAW_BITS-1:0] r_bits;
+    wire [BUF_LOG:0]    r_keep;
+    wire                r_pad_nz;
     assign p_byte = {awa_reg, abi_reg} - {{(BA-ACW+3){1'b0}}, a_cnt[ACW-1:3]};
-    assign rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
-    wire r_have = r_cnt >= RAW_W;
 
-    always @(posedge clk) begin
-        r_dv_reg <= rwa_next != wr_ptr_reg;
-        rwa_reg <= rwa_next;
-        if (jump) begin
-            rlast_reg <= target_m1[BA-1:2];
-            rload_done_reg <= 1'b0;
-            rfirst_reg <= 1'b1;
-            rskip_reg <= p_byte[1:0];
-        end else if (r_in_take) begin
-            rfirst_reg <= 1'b0;
-            if (rwa_reg == rlast_reg)
-                rload_done_reg <= 1'b1;
+    generate
+        if (RAW_BITS == 8) begin : g_raw_byte
+            // One byte per word: a byte address into the buffer and a 4:1 byte select. The raw
+            // part lies wholly before the ANS part, so by the time the ANS reader has read the
+            // sentinel every raw byte of the chunk is in the buffer and the RAM, which re-reads
+            // the current word every cycle, shows it.
+            reg  [BA-1:0] rba_reg;
+            wire [BA-1:0] rba_next = (jump || stream_done) ? p_byte : rba_reg + {{(BA-1){1'b0}}, word_out};
+            always @(posedge clk) begin
+                rba_reg <= rba_next;
+                if (rst)
+                    rba_reg <= {BA{1'b0}};
+            end
+            assign r_rd_addr = rba_next[BA-2:2];
+            assign r_bits = r_word[8 * rba_reg[1:0] +: 8];
+            assign r_have = 1'b1;
+            assign r_keep = rba_reg[BA-1:2];
+            assign r_pad_nz = 1'b0;
+        end else begin : g_raw_win
+            // Any width: a 32-bit-refilled window that loads the words of the raw part.
+            reg [BUF_LOG:0] rwa_reg;            // next word to load
+            reg [BUF_LOG:0] rlast_reg;          // last word of the current raw part
+            reg             rload_done_reg;     // every word of the raw part loaded
+            reg             rfirst_reg;         // next load is the first of the part
+            reg [1:0]       rskip_reg;          // bytes of that word before the part
+            reg             r_dv_reg;
+            reg [BUF_LOG:0] aold_reg;           // oldest word whose bytes the ANS reader may still hold
+            /* verilator lint_off UNUSED */
+            wire [BA-1:0]  target_m1 = target - 1'b1;   // only its word address is used
+            /* verilator lint_on UNUSED */
+            wire [RCW-1:0] r_cnt;
+            wire [RK-1:0]  r_peek;
+            wire           r_in_take;
+            wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
+            wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
+            localparam [RCW-1:0] RK_W = RK;
+            localparam [RCW-1:0] RAW_W = RAW_BITS;
+
+            ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
+                .clk(clk), .rst(rst), .clear(jump),
+                .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
+                .in_skip(r_skip), .in_take(r_in_take),
+                .peek_k(RK_W), .peek(r_peek),
+                .take_en(word_out), .take_k(RAW_W), .cnt(r_cnt));
+
+            wire [BUF_LOG:0] rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
+            assign r_rd_addr = rwa_next[BUF_LOG-1:0];
+            assign r_have = r_cnt >= RAW_W;
+            assign r_bits = r_peek[RK-1 -: RAW_BITS];
+            assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
+
+            always @(posedge clk) begin
+                r_dv_reg <= rwa_next != wr_ptr_reg;
+                rwa_reg <= rwa_next;
+                if (jump) begin
+                    rlast_reg <= target_m1[BA-1:2];
+                    rload_done_reg <= 1'b0;
+                    rfirst_reg <= 1'b1;
+                    rskip_reg <= p_byte[1:0];
+                    aold_reg <= target[BA-1:2];
+                end else begin
+                    if (r_in_take) begin
+                        rfirst_reg <= 1'b0;
+                        if (rwa_reg == rlast_reg)
+                            rload_done_reg <= 1'b1;
+                    end
+                    if (a_word_step)
+                        aold_reg <= awa_reg;
+                end
+                if (stream_done)
+                    aold_reg <= awa_reg;
+                if (rst) begin
+                    rwa_reg <= {(BUF_LOG+1){1'b0}};
+                    rload_done_reg <= 1'b1;
+                    rfirst_reg <= 1'b0;
+                    r_dv_reg <= 1'b0;
+                    aold_reg <= {(BUF_LOG+1){1'b0}};
+                end
+            end
+
+            wire [RK-1:0] pad_mask;
+            if (RK > RAW_BITS) begin : g_pad
+                reg [2:0] rem_pad_reg;
+                wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
+                always @(posedge clk)
+                    if (jump)
+                        rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
+                wire [6:0] m7 = ~(7'h7f >> pad);
+                assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+            end else begin : g_nopad
+                assign pad_mask = {RK{1'b0}};
+            end
+            assign r_pad_nz = (r_peek & pad_mask) != {RK{1'b0}};
         end
-        if (rst) begin
-            rwa_reg <= {(BUF_LOG+1){1'b0}};
-            rload_done_reg <= 1'b1;
-            rfirst_reg <= 1'b0;
-            r_dv_reg <= 1'b0;
-        end
-    end
+    endgenerate
 
     // ------------------------------------------------------------------ counts
-    reg [COUNT_BITS-1:0] n_reg;          // words of the stream not yet assigned to a chunk
+    // n is only loaded (by the varint) and cleared; chunks are counted up in cidx. Chunk c is full
+    // (2^CHUNK_LOG words) while c < n_hi; the chunk c = n_hi, when n_lo != 0, is the short last one.
+    reg [COUNT_BITS-1:0] n_reg;          // words of the stream
     reg [3:0]            vidx_reg;       // header byte / varint byte index
-    reg [CHUNK_LOG-1:0]  wc_reg;         // words left in the chunk, minus one
+    reg [HI-1:0]         cidx_reg;       // chunks started
+    reg                  short_next_reg; // the next chunk is number n_hi (set at a jump)
+    reg [CHUNK_LOG-1:0]  wc_reg;         // words left in the chunk, modulo 2^CHUNK_LOG
     reg                  clast_reg;      // the chunk is the stream's last
     reg                  cfirst_reg;     // the chunk is the stream's first
     reg [LCW-1:0]        lc_reg;         // initial states read
     wire [HI-1:0]        rem_hi = n_reg[COUNT_BITS-1:CHUNK_LOG];
-    wire [CHUNK_LOG-1:0] rem_lo = n_reg[CHUNK_LOG-1:0];
-    wire                 n_zero = n_reg == {COUNT_BITS{1'b0}};
-    wire                 full_chunk = rem_hi != {HI{1'b0}};
+    assign               rem_lo = n_reg[CHUNK_LOG-1:0];
+    wire                 hi_zero = rem_hi == {HI{1'b0}};
+    wire                 lo_zero = rem_lo == {CHUNK_LOG{1'b0}};
+    wire                 n_zero = hi_zero && lo_zero;
+    assign               full_chunk = !(cfirst_reg ? hi_zero : short_next_reg);
+    wire [HI-1:0]        cidx_inc = cidx_reg + 1'b1;
+    wire                 next_short = cidx_inc == rem_hi;   // after a full chunk: the next is number n_hi
+    wire                 chunk_end = wc_reg == {{(CHUNK_LOG-1){1'b0}}, 1'b1};
 
     // raw bytes of this chunk
     wire [BA-1:0] raw_bytes;
@@ -255,7 +313,6 @@ module ntc_tans_core #(
         end
     endgenerate
     assign target = p_byte + raw_bytes;
-    assign target_m1 = target - 1'b1;
 
     // ------------------------------------------------------------------ decode cells and states
     wire [R-1:0]       cell_base = rom_data[R-1:0];
@@ -273,7 +330,7 @@ module ntc_tans_core #(
     wire dec_fire = state_reg == S_DEC && have && (cell_esc || (r_have && out_free)) && !err_reg;
     wire esc_fire = state_reg == S_ESC && have && r_have && out_free && !err_reg;
     wire advance = load_fire || dec_fire;
-    wire word_out = (dec_fire && !cell_esc) || esc_fire;
+    assign word_out = (dec_fire && !cell_esc) || esc_fire;
     wire ring_zero;
     wire [R-1:0] ring_head;
 
@@ -334,42 +391,36 @@ module ntc_tans_core #(
     end
     assign a_take_en = !err_reg && have && (state_reg == S_HDR || state_reg == S_VAR || state_reg == S_SENT ||
                        (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire);
-    assign r_take = word_out;
 
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
-    reg [COUNT_BITS-1:0] n_var;
-    reg                  var_big;
+    // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
+    reg var_big;
     integer gi, bi;
     always @* begin
-        n_var = n_reg;
         var_big = 1'b0;
         for (gi = 0; gi < 9; gi = gi + 1)
             for (bi = 0; bi < 7; bi = bi + 1)
-                if (vidx_reg == gi[3:0]) begin
-                    if (7 * gi + bi < COUNT_BITS)
-                        n_var[(7 * gi + bi) % COUNT_BITS] = byte8[bi];
-                    else if (byte8[bi])
-                        var_big = 1'b1;
-                end
+                if (vidx_reg == gi[3:0] && 7 * gi + bi >= COUNT_BITS && byte8[bi])
+                    var_big = 1'b1;
     end
+    wire var_load = state_reg == S_VAR && have && !err_reg;
+    genvar gv;
+    generate
+        for (gv = 0; 7 * gv < COUNT_BITS; gv = gv + 1) begin : g_var
+            localparam GW = (COUNT_BITS - 7 * gv < 7) ? COUNT_BITS - 7 * gv : 7;
+            localparam [3:0] GI = gv;
+            always @(posedge clk) begin
+                if (var_load && vidx_reg == GI)
+                    n_reg[7 * gv +: GW] <= byte8[GW-1:0];
+                if (rst || stream_done)
+                    n_reg[7 * gv +: GW] <= {GW{1'b0}};
+            end
+        end
+    endgenerate
 
     wire [CB-1:0] esc_code = a_val[CB-1:0];
     wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
-    wire [RK-1:0] pad_mask;
-    generate
-        if (RK > RAW_BITS) begin : g_pad
-            reg [2:0] rem_pad_reg;
-            wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
-            always @(posedge clk)
-                if (jump)
-                    rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
-            wire [6:0] m7 = ~(7'h7f >> pad);
-            assign pad_mask = {{RAW_BITS{1'b0}}, m7};
-        end else begin : g_nopad
-            assign pad_mask = {RK{1'b0}};
-        end
-    endgenerate
-    wire pad_bad = word_out && wc_reg == {CHUNK_LOG{1'b0}} && clast_reg && (r_peek & pad_mask) != {RK{1'b0}};
+    wire pad_bad = word_out && chunk_end && clast_reg && r_pad_nz;
 
     assign err_set = !err_reg && (
         (state_reg == S_HDR && have && byte8 != hdr_expect) ||
@@ -391,8 +442,8 @@ module ntc_tans_core #(
         if (word_out) begin
             wc_reg <= wc_reg - 1'b1;
             m_code_reg <= esc_fire ? esc_code : cell_sym;
-            m_raw_reg <= r_peek[RK-1 -: RAW_BITS];
-            m_last_reg <= clast_reg && wc_reg == {CHUNK_LOG{1'b0}};
+            m_raw_reg <= r_bits;
+            m_last_reg <= clast_reg && chunk_end;
         end
         if (word_out)
             m_valid_reg <= 1'b1;
@@ -407,7 +458,6 @@ module ntc_tans_core #(
                         vidx_reg <= 4'd0;
                     end
                     if (state_reg == S_VAR) begin
-                        n_reg <= n_var;
                         if (!byte8[7])
                             state_reg <= S_JUMP;
                     end
@@ -417,14 +467,10 @@ module ntc_tans_core #(
                         state_reg <= S_END;           // n = 0: the header is the stream
                     end else begin
                         state_reg <= S_SENT;
-                        clast_reg <= !full_chunk || (rem_hi == {{(HI-1){1'b0}}, 1'b1} && rem_lo == {CHUNK_LOG{1'b0}});
-                        if (full_chunk) begin
-                            n_reg[COUNT_BITS-1:CHUNK_LOG] <= rem_hi - 1'b1;
-                            wc_reg <= {CHUNK_LOG{1'b1}};
-                        end else begin
-                            n_reg[CHUNK_LOG-1:0] <= {CHUNK_LOG{1'b0}};
-                            wc_reg <= rem_lo - 1'b1;
-                        end
+                        cidx_reg <= cidx_inc;
+                        short_next_reg <= next_short;
+                        clast_reg <= !full_chunk || (next_short && lo_zero);
+                        wc_reg <= full_chunk ? {CHUNK_LOG{1'b0}} : rem_lo;
                     end
                 end
                 S_SENT: if (have)
@@ -437,11 +483,11 @@ module ntc_tans_core #(
                 S_DEC: if (dec_fire) begin
                     if (cell_esc)
                         state_reg <= S_ESC;
-                    else if (wc_reg == {CHUNK_LOG{1'b0}})
+                    else if (chunk_end)
                         state_reg <= clast_reg ? S_FIN : S_JUMP;
                 end
                 S_ESC: if (esc_fire)
-                    state_reg <= wc_reg == {CHUNK_LOG{1'b0}} ? (clast_reg ? S_FIN : S_JUMP) : S_DEC;
+                    state_reg <= chunk_end ? (clast_reg ? S_FIN : S_JUMP) : S_DEC;
                 S_FIN: state_reg <= S_END;
                 default: ;   // S_END
             endcase
@@ -450,7 +496,7 @@ module ntc_tans_core #(
             if (stream_done) begin
                 state_reg <= S_HDR;
                 vidx_reg <= 4'd0;
-                n_reg <= {COUNT_BITS{1'b0}};
+                cidx_reg <= {HI{1'b0}};
                 cfirst_reg <= 1'b1;
                 lc_reg <= {LCW{1'b0}};
             end
@@ -459,7 +505,7 @@ module ntc_tans_core #(
             state_reg <= S_HDR;
             err_reg <= 1'b0;
             vidx_reg <= 4'd0;
-            n_reg <= {COUNT_BITS{1'b0}};
+            cidx_reg <= {HI{1'b0}};
             cfirst_reg <= 1'b1;
             lc_reg <= {LCW{1'b0}};
             m_valid_reg <= 1'b0;
