@@ -30,6 +30,7 @@ module ntc_bit_window #(
     output wire               in_take,
     input  wire [CW-1:0]      peek_k,
     output wire [K-1:0]       peek,
+    output wire               enough,     // cnt >= peek_k
     input  wire               take_en,
     input  wire [CW-1:0]      take_k,     // <= cnt when take_en
     output wire [CW-1:0]      cnt
@@ -77,7 +78,10 @@ module ntc_bit_window #(
     // bit of the amount
     localparam PW = ZERO_FILL ? WIN + K : WIN;
     localparam SW = $clog2((ZERO_FILL ? WIN + K : WIN) / G + 1);   // bits of the shift amount, in units of G
-    wire [UW-1:0] sh_full = cnt_reg + (ZERO_FILL ? K_U : {UW{1'b0}}) - peek_k[CW-1:GL];
+    // {borrow, cnt - peek_k}: the borrow also says whether the window holds peek_k bits
+    wire [UW:0]   diff = {1'b0, cnt_reg} - {1'b0, peek_k[CW-1:GL]};
+    wire [UW-1:0] sh_full = diff[UW-1:0] + (ZERO_FILL ? K_U : {UW{1'b0}});
+    assign enough = !diff[UW];
     wire [SW-1:0] sh_u = sh_full[SW-1:0];
     wire [PW-1:0] first_stage;
     generate

@@ -82,6 +82,7 @@ module ntc_tans_core #(
     wire [BA-1:0]  target, p_byte;
     wire           word_out;    // a word goes out
     wire           full_chunk;  // the next chunk has 2^CHUNK_LOG words
+    wire           chunk_end;   // the next word out is the chunk's last
     wire [CHUNK_LOG-1:0] rem_lo;
     reg            m_valid_reg, m_last_reg;
 
@@ -129,6 +130,7 @@ module ntc_tans_core #(
 
     // ------------------------------------------------------------------ ANS reader
     wire [K-1:0]   a_peek;
+    wire           have;                // the window holds the bits the current step reads
     reg  [ACW-1:0] need;                // bits the current step reads
     reg  [ACW-1:0] a_take_k;
     wire           a_take_en;
@@ -144,7 +146,7 @@ module ntc_tans_core #(
         .clk(clk), .rst(rst), .clear(jump),
         .in_data(a_byte), .in_valid(a_dv_reg && !stop), .in_allow(!err_reg),
         .in_skip({ACW{1'b0}}), .in_take(a_in_take),
-        .peek_k(need), .peek(a_peek),
+        .peek_k(need), .peek(a_peek), .enough(have),
         .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
 
     wire a_word_step = a_in_take && abi_reg == 2'd3;
@@ -167,7 +169,6 @@ module ntc_tans_core #(
 
     wire [K-1:0] a_mask = ~({K{1'b1}} << need);
     wire [K-1:0] a_val = a_peek & a_mask;
-    wire have = a_cnt >= need;
     wire starve = stop && !have;
 
     // ------------------------------------------------------------------ raw reader
@@ -185,13 +186,19 @@ module ntc_tans_core #(
             // part lies wholly before the ANS part, so by the time the ANS reader has read the
             // sentinel every raw byte of the chunk is in the buffer and the RAM, which re-reads
             // the current word every cycle, shows it.
+            // The raw part ends where the ANS reader jumped to: the chunk ends at its last byte.
             reg  [BA-1:0] rba_reg;
-            wire [BA-1:0] rba_next = (jump || stream_done) ? p_byte : rba_reg + {{(BA-1){1'b0}}, word_out};
+            reg  [BA-1:0] raw_end_reg;
+            wire [BA-1:0] rba_inc = rba_reg + 1'b1;
+            wire [BA-1:0] rba_next = (jump || stream_done) ? p_byte : word_out ? rba_inc : rba_reg;
             always @(posedge clk) begin
                 rba_reg <= rba_next;
+                if (jump)
+                    raw_end_reg <= target;
                 if (rst)
                     rba_reg <= {BA{1'b0}};
             end
+            assign chunk_end = rba_inc == raw_end_reg;
             assign r_rd_addr = rba_next[BA-2:2];
             assign r_bits = r_word[8 * rba_reg[1:0] +: 8];
             assign r_have = 1'b1;
@@ -207,10 +214,12 @@ module ntc_tans_core #(
             reg             r_dv_reg;
             reg [BUF_LOG:0] aold_reg;           // oldest word whose bytes the ANS reader may still hold
             /* verilator lint_off UNUSED */
+            wire           unused_enough = r_enough;
             wire [BA-1:0]  target_m1 = target - 1'b1;   // only its word address is used
             /* verilator lint_on UNUSED */
             wire [RCW-1:0] r_cnt;
             wire [RK-1:0]  r_peek;
+            wire           r_enough;            // not used: r_have counts RAW_BITS, not RK
             wire           r_in_take;
             wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
             wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
@@ -221,7 +230,7 @@ module ntc_tans_core #(
                 .clk(clk), .rst(rst), .clear(jump),
                 .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
                 .in_skip(r_skip), .in_take(r_in_take),
-                .peek_k(RK_W), .peek(r_peek),
+                .peek_k(RK_W), .peek(r_peek), .enough(r_enough),
                 .take_en(word_out), .take_k(RAW_W), .cnt(r_cnt));
 
             wire [BUF_LOG:0] rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
@@ -229,6 +238,15 @@ module ntc_tans_core #(
             assign r_have = r_cnt >= RAW_W;
             assign r_bits = r_peek[RK-1 -: RAW_BITS];
             assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
+
+            // words left in the chunk, modulo 2^CHUNK_LOG: 0 for a full chunk, else n_lo
+            reg [CHUNK_LOG-1:0] wc_reg;
+            always @(posedge clk)
+                if (jump)
+                    wc_reg <= full_chunk ? {CHUNK_LOG{1'b0}} : rem_lo;
+                else if (word_out)
+                    wc_reg <= wc_reg - 1'b1;
+            assign chunk_end = wc_reg == {{(CHUNK_LOG-1){1'b0}}, 1'b1};
 
             always @(posedge clk) begin
                 r_dv_reg <= rwa_next != wr_ptr_reg;
@@ -282,7 +300,6 @@ module ntc_tans_core #(
     reg [3:0]            vidx_reg;       // header byte / varint byte index
     reg [HI-1:0]         cidx_reg;       // chunks started
     reg                  short_next_reg; // the next chunk is number n_hi (set at a jump)
-    reg [CHUNK_LOG-1:0]  wc_reg;         // words left in the chunk, modulo 2^CHUNK_LOG
     reg                  clast_reg;      // the chunk is the stream's last
     reg                  cfirst_reg;     // the chunk is the stream's first
     reg [LCW-1:0]        lc_reg;         // initial states read
@@ -294,7 +311,6 @@ module ntc_tans_core #(
     assign               full_chunk = !(cfirst_reg ? hi_zero : short_next_reg);
     wire [HI-1:0]        cidx_inc = cidx_reg + 1'b1;
     wire                 next_short = cidx_inc == rem_hi;   // after a full chunk: the next is number n_hi
-    wire                 chunk_end = wc_reg == {{(CHUNK_LOG-1){1'b0}}, 1'b1};
 
     // raw bytes of this chunk
     wire [BA-1:0] raw_bytes;
@@ -440,7 +456,6 @@ module ntc_tans_core #(
         if (err_set)
             err_reg <= 1'b1;
         if (word_out) begin
-            wc_reg <= wc_reg - 1'b1;
             m_code_reg <= esc_fire ? esc_code : cell_sym;
             m_raw_reg <= r_bits;
             m_last_reg <= clast_reg && chunk_end;
@@ -470,7 +485,6 @@ module ntc_tans_core #(
                         cidx_reg <= cidx_inc;
                         short_next_reg <= next_short;
                         clast_reg <= !full_chunk || (next_short && lo_zero);
-                        wc_reg <= full_chunk ? {CHUNK_LOG{1'b0}} : rem_lo;
                     end
                 end
                 S_SENT: if (have)
