@@ -89,7 +89,8 @@ module ntc_tans_core #(
     // ------------------------------------------------------------------ input buffer
     reg [BUF_LOG:0] wr_ptr_reg;
     reg             eop_pend_reg;       // a tlast word is in the buffer (the current stream's end)
-    reg [BUF_LOG:0] eop_addr_reg;
+    reg             eop_old_reg;        //   and was already last cycle
+    reg [BUF_LOG:0] lim_reg;            // words below it belong to the stream: wr_ptr, or the tlast word + 1
     reg [BUF_LOG:0] awa_reg;            // ANS reader: word of the next byte to load
     reg [1:0]       abi_reg;            //   and the byte in it
     reg             a_dv_reg;           //   the RAM output holds word awa
@@ -100,20 +101,25 @@ module ntc_tans_core #(
     assign s_axis_tready = wr_ok || err_reg;
 
     wire stream_done;
+    wire [BUF_LOG:0] wr_ptr_next = wr_ptr_reg + {{BUF_LOG{1'b0}}, wr_en};
 
     always @(posedge clk) begin
         if (wr_en) begin
-            wr_ptr_reg <= wr_ptr_reg + 1'b1;
-            if (s_axis_tlast) begin
+            wr_ptr_reg <= wr_ptr_next;
+            if (s_axis_tlast)
                 eop_pend_reg <= 1'b1;
-                eop_addr_reg <= wr_ptr_reg;
-            end
         end
+        // the limit follows the writer until the tlast word, then waits for the stream's end
+        if (!eop_pend_reg || stream_done)
+            lim_reg <= wr_ptr_next;
+        eop_old_reg <= eop_pend_reg;
         if (stream_done)
             eop_pend_reg <= 1'b0;
         if (rst) begin
             wr_ptr_reg <= {(BUF_LOG+1){1'b0}};
+            lim_reg <= {(BUF_LOG+1){1'b0}};
             eop_pend_reg <= 1'b0;
+            eop_old_reg <= 1'b0;
         end
     end
 
@@ -137,24 +143,24 @@ module ntc_tans_core #(
     wire           a_in_take;
     wire           jump = state_reg == S_JUMP && !err_reg;
 
-    // past the word marked by tlast: nothing more of this stream will come
-    wire [BUF_LOG:0] eop_minus_awa = eop_addr_reg - awa_reg;
-    wire stop = eop_pend_reg && eop_minus_awa[BUF_LOG];
+    // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
+    // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
+    wire stop = eop_pend_reg && eop_old_reg && !a_dv_reg;
     wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
 
     ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
         .clk(clk), .rst(rst), .clear(jump),
-        .in_data(a_byte), .in_valid(a_dv_reg && !stop), .in_allow(!err_reg),
+        .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
         .in_skip({ACW{1'b0}}), .in_take(a_in_take),
         .peek_k(need), .peek(a_peek), .enough(have),
         .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
 
     wire a_word_step = a_in_take && abi_reg == 2'd3;
     assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
-    wire [BUF_LOG:0] a_avail_diff = wr_ptr_reg - awa_next - 1'b1;
+    wire [BUF_LOG:0] a_avail_diff = awa_next - lim_reg;   // negative: word awa_next is readable
 
     always @(posedge clk) begin
-        a_dv_reg <= !a_avail_diff[BUF_LOG];
+        a_dv_reg <= a_avail_diff[BUF_LOG];
         awa_reg <= awa_next;
         if (jump)
             abi_reg <= target[1:0];
