@@ -5,10 +5,12 @@
 //   - the ANS reader (a byte fetch and an 8-bit-refilled bit window) parses the header, jumps
 //     over each chunk's raw part, reads the sentinel, the initial states and, per word, nb state
 //     bits [and an escaped code];
-//   - the raw reader (a 32-bit-refilled window) reads RAW_BITS per word from the raw part that
-//     the ANS reader jumped over.
+//   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
+//     with one byte per word (RAW_BITS = 8) a byte address and a byte select, the chunk ending at
+//     the raw part's last byte; otherwise a 32-bit-refilled window and a word counter.
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
+// The word count n is only loaded (7 bits per varint byte) and cleared; chunks are counted up.
 // The decode table is outside (a ROM in the wrapper, one registered read): cell =
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
@@ -173,8 +175,8 @@ module ntc_tans_core #(
         end
     end
 
-    wire [K-1:0] a_mask = ~({K{1'b1}} << need);
-    wire [K-1:0] a_val = a_peek & a_mask;
+    // No mask on the peeked bits: the byte-wide reads use the low bits of a full peek, and a new
+    // state takes bit j from the stream below need and from the cell's base above it.
     wire starve = stop && !have;
 
     // ------------------------------------------------------------------ raw reader
@@ -343,7 +345,13 @@ module ntc_tans_core #(
     wire               cell_esc = rom_data[CELL_BITS-1];
 
     reg  [R-1:0] addr_q_reg;             // the state whose cell the ROM holds
-    wire [R-1:0] nsv = state_reg == S_STATE ? a_val[R-1:0] : (cell_base | a_val[R-1:0]);
+    // next state: base + b, b the next nb bits; base has its low nb bits zero (base = x 2^nb - M).
+    // An initial state reads all R bits (need = R).
+    reg  [R-1:0] nsv;
+    integer si;
+    always @*
+        for (si = 0; si < R; si = si + 1)
+            nsv[si] = si < need ? a_peek[si] : cell_base[si];
     wire         out_free = !m_valid_reg || m_ready;
     reg [CB-1:0] m_code_reg;
     reg [RAW_BITS-1:0] m_raw_reg;
@@ -385,7 +393,7 @@ module ntc_tans_core #(
     // ------------------------------------------------------------------ control
     wire [7:0] hdr_expect = vidx_reg == 4'd0 ? 8'h6E : vidx_reg == 4'd1 ? 8'h74 : vidx_reg == 4'd2 ? KIND[7:0] :
                             vidx_reg == 4'd3 ? FINGERPRINT[7:0] : FINGERPRINT[15:8];
-    wire [7:0] byte8 = a_val[7:0];
+    wire [7:0] byte8 = a_peek[7:0];
     reg  [3:0] zeros;                    // leading zeros of the sentinel byte
     integer zi;
     always @* begin
@@ -440,7 +448,7 @@ module ntc_tans_core #(
         end
     endgenerate
 
-    wire [CB-1:0] esc_code = a_val[CB-1:0];
+    wire [CB-1:0] esc_code = a_peek[CB-1:0];
     wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
     wire pad_bad = word_out && chunk_end && clast_reg && r_pad_nz;
 
