@@ -307,18 +307,19 @@ module ntc_tans_core #(
     reg [COUNT_BITS-1:0] n_reg;          // words of the stream
     reg [3:0]            vidx_reg;       // header byte / varint byte index
     reg [HI-1:0]         cidx_reg;       // chunks started
-    reg                  short_next_reg; // the next chunk is number n_hi (set at a jump)
-    reg                  clast_reg;      // the chunk is the stream's last
+    reg                  cshort_reg;     // the chunk is the short last one (number n_hi)
     reg                  cfirst_reg;     // the chunk is the stream's first
     reg [LCW-1:0]        lc_reg;         // initial states read
     wire [HI-1:0]        rem_hi = n_reg[COUNT_BITS-1:CHUNK_LOG];
     assign               rem_lo = n_reg[CHUNK_LOG-1:0];
-    wire                 hi_zero = rem_hi == {HI{1'b0}};
     wire                 lo_zero = rem_lo == {CHUNK_LOG{1'b0}};
-    wire                 n_zero = hi_zero && lo_zero;
-    assign               full_chunk = !(cfirst_reg ? hi_zero : short_next_reg);
-    wire [HI-1:0]        cidx_inc = cidx_reg + 1'b1;
-    wire                 next_short = cidx_inc == rem_hi;   // after a full chunk: the next is number n_hi
+    // One compare serves twice: at a jump (cidx = c) it tells a full chunk from the short one or
+    // from no chunk at all (n = 0); inside chunk c (cidx = c + 1 by then) it tells whether c was
+    // the last full chunk.
+    wire                 cidx_eq = cidx_reg == rem_hi;
+    wire                 n_zero = cidx_eq && lo_zero;        // at a jump: no chunk left (n = 0)
+    assign               full_chunk = !cidx_eq;
+    wire                 clast = cshort_reg || (cidx_eq && lo_zero);   // the chunk is the stream's last
 
     // raw bytes of this chunk
     wire [BA-1:0] raw_bytes;
@@ -450,7 +451,7 @@ module ntc_tans_core #(
 
     wire [CB-1:0] esc_code = a_peek[CB-1:0];
     wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
-    wire pad_bad = word_out && chunk_end && clast_reg && r_pad_nz;
+    wire pad_bad = word_out && chunk_end && clast && r_pad_nz;
 
     assign err_set = !err_reg && (
         (state_reg == S_HDR && have && byte8 != hdr_expect) ||
@@ -472,7 +473,7 @@ module ntc_tans_core #(
         if (word_out) begin
             m_code_reg <= esc_fire ? esc_code : cell_sym;
             m_raw_reg <= r_bits;
-            m_last_reg <= clast_reg && chunk_end;
+            m_last_reg <= clast && chunk_end;
         end
         if (word_out)
             m_valid_reg <= 1'b1;
@@ -496,9 +497,8 @@ module ntc_tans_core #(
                         state_reg <= S_END;           // n = 0: the header is the stream
                     end else begin
                         state_reg <= S_SENT;
-                        cidx_reg <= cidx_inc;
-                        short_next_reg <= next_short;
-                        clast_reg <= !full_chunk || (next_short && lo_zero);
+                        cidx_reg <= cidx_reg + 1'b1;
+                        cshort_reg <= !full_chunk;
                     end
                 end
                 S_SENT: if (have)
@@ -512,10 +512,10 @@ module ntc_tans_core #(
                     if (cell_esc)
                         state_reg <= S_ESC;
                     else if (chunk_end)
-                        state_reg <= clast_reg ? S_FIN : S_JUMP;
+                        state_reg <= clast ? S_FIN : S_JUMP;
                 end
                 S_ESC: if (esc_fire)
-                    state_reg <= chunk_end ? (clast_reg ? S_FIN : S_JUMP) : S_DEC;
+                    state_reg <= chunk_end ? (clast ? S_FIN : S_JUMP) : S_DEC;
                 S_FIN: state_reg <= S_END;
                 default: ;   // S_END
             endcase
