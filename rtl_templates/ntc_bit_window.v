@@ -3,9 +3,10 @@
 //
 // The valid bits are the low `cnt` bits of the window, the next stream bit at position cnt - 1.
 // Refills shift the window left by a constant (no multiplexer on the refill side); the read side
-// is one right shift by cnt + K - peek_k, written as explicit stages so that synthesis keeps
-// log2 levels of 2:1 multiplexers. `peek` holds the next peek_k bits right-aligned; the bits
-// above them are NOT cleared (the caller masks). Bits past the valid ones read as zero.
+// is one right shift by cnt + K - peek_k (cnt - peek_k without ZERO_FILL), written as explicit
+// stages so that synthesis keeps log2 levels of 2:1 multiplexers. `peek` holds the next peek_k
+// bits right-aligned; the bits above them are NOT cleared (the caller masks). With ZERO_FILL,
+// bits past the valid ones read as zero.
 // A refill may drop its first in_skip bits (a stream that starts inside a word).
 `default_nettype none
 `timescale 1ns / 1ps
@@ -15,7 +16,9 @@ module ntc_bit_window #(
     parameter IN_BITS = 8,          // bits per refill
     parameter K = 11,               // width of the peek port: the widest read
     parameter G = 1,                // granularity: counts, reads and skips are multiples of G bits (power of 2)
-    parameter CW = 6                // width of bit counts; 2^CW > WIN + K
+    parameter CW = 6,               // width of bit counts; 2^CW > WIN + K
+    parameter ZERO_FILL = 1         // 1: bits past the valid ones read as zero; 0: peek is only
+                                    // meaningful when cnt >= peek_k (a narrower shifter)
 ) (
     input  wire               clk,
     input  wire               rst,
@@ -27,13 +30,13 @@ module ntc_bit_window #(
     output wire               in_take,
     input  wire [CW-1:0]      peek_k,
     output wire [K-1:0]       peek,
+    output wire               enough,     // cnt >= peek_k
     input  wire               take_en,
     input  wire [CW-1:0]      take_k,     // <= cnt when take_en
     output wire [CW-1:0]      cnt
 );
     localparam GL = $clog2(G);
     localparam UW = CW - GL;                      // counts in units of G
-    localparam SW = $clog2((WIN + K) / G + 1);    // bits of the shift amount, in units of G
     localparam integer ROOM_I = (WIN - IN_BITS) / G;
     localparam integer IN_I = IN_BITS / G;
     localparam integer K_I = K / G;
@@ -71,13 +74,27 @@ module ntc_bit_window #(
         end
     endgenerate
 
-    // read side: {win, K zeros} >> (cnt + K - peek_k), one stage per bit of the amount
-    wire [UW-1:0] sh_full = cnt_reg + K_U - peek_k[CW-1:GL];
+    // read side: {win, K zeros} >> (cnt + K - peek_k), or win >> (cnt - peek_k), one stage per
+    // bit of the amount
+    localparam PW = ZERO_FILL ? WIN + K : WIN;
+    localparam SW = $clog2((ZERO_FILL ? WIN + K : WIN) / G + 1);   // bits of the shift amount, in units of G
+    // {borrow, cnt - peek_k}: the borrow also says whether the window holds peek_k bits
+    wire [UW:0]   diff = {1'b0, cnt_reg} - {1'b0, peek_k[CW-1:GL]};
+    wire [UW-1:0] sh_full = diff[UW-1:0] + (ZERO_FILL ? K_U : {UW{1'b0}});
+    assign enough = !diff[UW];
     wire [SW-1:0] sh_u = sh_full[SW-1:0];
-    reg [WIN+K-1:0] last_stage;
+    wire [PW-1:0] first_stage;
+    generate
+        if (ZERO_FILL) begin : g_zero_fill
+            assign first_stage = {win_reg, {K{1'b0}}};
+        end else begin : g_no_fill
+            assign first_stage = win_reg;
+        end
+    endgenerate
+    reg [PW-1:0] last_stage;
     integer i;
     always @* begin
-        last_stage = {win_reg, {K{1'b0}}};
+        last_stage = first_stage;
         for (i = 0; i < SW; i = i + 1)
             if (sh_u[i])
                 last_stage = last_stage >> (G << i);   // stage i: a shift by G * 2^i or none

@@ -5,10 +5,12 @@
 //   - the ANS reader (a byte fetch and an 8-bit-refilled bit window) parses the header, jumps
 //     over each chunk's raw part, reads the sentinel, the initial states and, per word, nb state
 //     bits [and an escaped code];
-//   - the raw reader (a 32-bit-refilled window) reads RAW_BITS per word from the raw part that
-//     the ANS reader jumped over.
+//   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
+//     with one byte per word (RAW_BITS = 8) a byte address and a byte select, the chunk ending at
+//     the raw part's last byte; otherwise a 32-bit-refilled window and a word counter.
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
+// The word count n is only loaded (7 bits per varint byte) and cleared; chunks are counted up.
 // The decode table is outside (a ROM in the wrapper, one registered read): cell =
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
@@ -80,51 +82,51 @@ module ntc_tans_core #(
     // forward declarations
     wire [ACW-1:0] a_cnt;
     wire [BA-1:0]  target, p_byte;
-    /* verilator lint_off UNUSED */
-    wire [BA-1:0]  target_m1;   // only its word address is used
-    /* verilator lint_on UNUSED */
+    wire           word_out;    // a word goes out
+    wire           full_chunk;  // the next chunk has 2^CHUNK_LOG words
+    wire           chunk_end;   // the next word out is the chunk's last
+    wire [CHUNK_LOG-1:0] rem_lo;
     reg            m_valid_reg, m_last_reg;
 
     // ------------------------------------------------------------------ input buffer
     reg [BUF_LOG:0] wr_ptr_reg;
     reg             eop_pend_reg;       // a tlast word is in the buffer (the current stream's end)
-    reg [BUF_LOG:0] eop_addr_reg;
+    reg             eop_old_reg;        //   and was already last cycle
+    reg [BUF_LOG:0] lim_reg;            // words below it belong to the stream: wr_ptr, or the tlast word + 1
     reg [BUF_LOG:0] awa_reg;            // ANS reader: word of the next byte to load
     reg [1:0]       abi_reg;            //   and the byte in it
-    reg [BUF_LOG:0] aold_reg;           //   oldest word whose bytes it may still hold
     reg             a_dv_reg;           //   the RAM output holds word awa
-    reg [BUF_LOG:0] rwa_reg;            // raw reader: next word to load
-    reg [BUF_LOG:0] rlast_reg;          //   last word of the current raw part
-    reg             rload_done_reg;     //   every word of the raw part loaded
-    reg             rfirst_reg;         //   next load is the first of the part
-    reg [1:0]       rskip_reg;          //   bytes of that word before the part
-    reg             r_dv_reg;
 
-    wire [BUF_LOG:0] keep = rload_done_reg ? aold_reg : rwa_reg;
-    wire full = (wr_ptr_reg ^ keep) == {1'b1, {BUF_LOG{1'b0}}};
+    wire full = (wr_ptr_reg ^ r_keep) == {1'b1, {BUF_LOG{1'b0}}};
     wire wr_ok = !full && !(eop_pend_reg && s_axis_tlast);
     wire wr_en = s_axis_tvalid && wr_ok && !err_reg;
     assign s_axis_tready = wr_ok || err_reg;
 
     wire stream_done;
+    wire [BUF_LOG:0] wr_ptr_next = wr_ptr_reg + {{BUF_LOG{1'b0}}, wr_en};
 
     always @(posedge clk) begin
         if (wr_en) begin
-            wr_ptr_reg <= wr_ptr_reg + 1'b1;
-            if (s_axis_tlast) begin
+            wr_ptr_reg <= wr_ptr_next;
+            if (s_axis_tlast)
                 eop_pend_reg <= 1'b1;
-                eop_addr_reg <= wr_ptr_reg;
-            end
         end
+        // the limit follows the writer until the tlast word, then waits for the stream's end
+        if (!eop_pend_reg || stream_done)
+            lim_reg <= wr_ptr_next;
+        eop_old_reg <= eop_pend_reg;
         if (stream_done)
             eop_pend_reg <= 1'b0;
         if (rst) begin
             wr_ptr_reg <= {(BUF_LOG+1){1'b0}};
+            lim_reg <= {(BUF_LOG+1){1'b0}};
             eop_pend_reg <= 1'b0;
+            eop_old_reg <= 1'b0;
         end
     end
 
-    wire [BUF_LOG:0] awa_next, rwa_next;
+    wire [BUF_LOG:0] awa_next;
+    wire [BUF_LOG-1:0] r_rd_addr;      // raw reader: the word the RAM reads next
     wire [31:0] a_word, r_word;
 
     ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_ans (
@@ -132,111 +134,192 @@ module ntc_tans_core #(
         .rd_en(1'b1), .rd_addr(awa_next[BUF_LOG-1:0]), .rd_data(a_word));
     ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_raw (
         .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
-        .rd_en(1'b1), .rd_addr(rwa_next[BUF_LOG-1:0]), .rd_data(r_word));
+        .rd_en(1'b1), .rd_addr(r_rd_addr), .rd_data(r_word));
 
     // ------------------------------------------------------------------ ANS reader
     wire [K-1:0]   a_peek;
+    wire           have;                // the window holds the bits the current step reads
     reg  [ACW-1:0] need;                // bits the current step reads
     reg  [ACW-1:0] a_take_k;
     wire           a_take_en;
     wire           a_in_take;
     wire           jump = state_reg == S_JUMP && !err_reg;
 
-    // past the word marked by tlast: nothing more of this stream will come
-    wire [BUF_LOG:0] eop_minus_awa = eop_addr_reg - awa_reg;
-    wire stop = eop_pend_reg && eop_minus_awa[BUF_LOG];
+    // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
+    // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
+    wire stop = eop_pend_reg && eop_old_reg && !a_dv_reg;
     wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
 
-    ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW)) win_ans (
+    ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
         .clk(clk), .rst(rst), .clear(jump),
-        .in_data(a_byte), .in_valid(a_dv_reg && !stop), .in_allow(!err_reg),
+        .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
         .in_skip({ACW{1'b0}}), .in_take(a_in_take),
-        .peek_k(need), .peek(a_peek),
+        .peek_k(need), .peek(a_peek), .enough(have),
         .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
 
     wire a_word_step = a_in_take && abi_reg == 2'd3;
     assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
-    wire [BUF_LOG:0] a_avail_diff = wr_ptr_reg - awa_next - 1'b1;
+    wire [BUF_LOG:0] a_avail_diff = awa_next - lim_reg;   // negative: word awa_next is readable
 
     always @(posedge clk) begin
-        a_dv_reg <= !a_avail_diff[BUF_LOG];
+        a_dv_reg <= a_avail_diff[BUF_LOG];
         awa_reg <= awa_next;
-        if (jump) begin
+        if (jump)
             abi_reg <= target[1:0];
-            aold_reg <= target[BA-1:2];
-        end else if (a_in_take) begin
+        else if (a_in_take)
             abi_reg <= abi_reg + 1'b1;
-            if (a_word_step)
-                aold_reg <= awa_reg;
-        end
-        if (stream_done)
-            aold_reg <= awa_reg;
         if (rst) begin
             awa_reg <= {(BUF_LOG+1){1'b0}};
             abi_reg <= 2'd0;
-            aold_reg <= {(BUF_LOG+1){1'b0}};
             a_dv_reg <= 1'b0;
         end
     end
 
-    wire [K-1:0] a_mask = ~({K{1'b1}} << need);
-    wire [K-1:0] a_val = a_peek & a_mask;
-    wire have = a_cnt >= need;
+    // No mask on the peeked bits: the byte-wide reads use the low bits of a full peek, and a new
+    // state takes bit j from the stream below need and from the cell's base above it.
     wire starve = stop && !have;
 
     // ------------------------------------------------------------------ raw reader
-    wire [RCW-1:0] r_cnt;
-    wire [RK-1:0]  r_peek;
-    wire           r_in_take;
-    wire           r_take;               // a word takes its raw bits
-    wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
-    wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
-    localparam [RCW-1:0] RK_W = RK;
-    localparam [RCW-1:0] RAW_W = RAW_BITS;
-
-    ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
-        .clk(clk), .rst(rst), .clear(jump),
-        .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
-        .in_skip(r_skip), .in_take(r_in_take),
-        .peek_k(RK_W), .peek(r_peek),
-        .take_en(r_take), .take_k(RAW_W), .cnt(r_cnt));
-
+    // r_bits: the raw bits of the next word; r_have: they are at hand; r_keep: the oldest buffer
+    // word the readers still need; r_pad_nz: the raw part's padding (after its last word) is not 0.
+    wire                r_have;
+    wire [RAW_BITS-1:0] r_bits;
+    wire [BUF_LOG:0]    r_keep;
+    wire                r_pad_nz;
     assign p_byte = {awa_reg, abi_reg} - {{(BA-ACW+3){1'b0}}, a_cnt[ACW-1:3]};
-    assign rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
-    wire r_have = r_cnt >= RAW_W;
 
-    always @(posedge clk) begin
-        r_dv_reg <= rwa_next != wr_ptr_reg;
-        rwa_reg <= rwa_next;
-        if (jump) begin
-            rlast_reg <= target_m1[BA-1:2];
-            rload_done_reg <= 1'b0;
-            rfirst_reg <= 1'b1;
-            rskip_reg <= p_byte[1:0];
-        end else if (r_in_take) begin
-            rfirst_reg <= 1'b0;
-            if (rwa_reg == rlast_reg)
-                rload_done_reg <= 1'b1;
+    generate
+        if (RAW_BITS == 8) begin : g_raw_byte
+            // One byte per word: a byte address into the buffer and a 4:1 byte select. The raw
+            // part lies wholly before the ANS part, so by the time the ANS reader has read the
+            // sentinel every raw byte of the chunk is in the buffer and the RAM, which re-reads
+            // the current word every cycle, shows it.
+            // The raw part ends where the ANS reader jumped to: the chunk ends at its last byte.
+            reg  [BA-1:0] rba_reg;
+            reg  [BA-1:0] raw_end_reg;
+            wire [BA-1:0] rba_inc = rba_reg + 1'b1;
+            wire [BA-1:0] rba_next = (jump || stream_done) ? p_byte : word_out ? rba_inc : rba_reg;
+            always @(posedge clk) begin
+                rba_reg <= rba_next;
+                if (jump)
+                    raw_end_reg <= target;
+                if (rst)
+                    rba_reg <= {BA{1'b0}};
+            end
+            assign chunk_end = rba_inc == raw_end_reg;
+            assign r_rd_addr = rba_next[BA-2:2];
+            assign r_bits = r_word[8 * rba_reg[1:0] +: 8];
+            assign r_have = 1'b1;
+            assign r_keep = rba_reg[BA-1:2];
+            assign r_pad_nz = 1'b0;
+        end else begin : g_raw_win
+            // Any width: a 32-bit-refilled window that loads the words of the raw part.
+            reg [BUF_LOG:0] rwa_reg;            // next word to load
+            reg [BUF_LOG:0] rlast_reg;          // last word of the current raw part
+            reg             rload_done_reg;     // every word of the raw part loaded
+            reg             rfirst_reg;         // next load is the first of the part
+            reg [1:0]       rskip_reg;          // bytes of that word before the part
+            reg             r_dv_reg;
+            reg [BUF_LOG:0] aold_reg;           // oldest word whose bytes the ANS reader may still hold
+            /* verilator lint_off UNUSED */
+            wire           unused_enough = r_enough;
+            wire [BA-1:0]  target_m1 = target - 1'b1;   // only its word address is used
+            /* verilator lint_on UNUSED */
+            wire [RCW-1:0] r_cnt;
+            wire [RK-1:0]  r_peek;
+            wire           r_enough;            // not used: r_have counts RAW_BITS, not RK
+            wire           r_in_take;
+            wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
+            wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
+            localparam [RCW-1:0] RK_W = RK;
+            localparam [RCW-1:0] RAW_W = RAW_BITS;
+
+            ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
+                .clk(clk), .rst(rst), .clear(jump),
+                .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
+                .in_skip(r_skip), .in_take(r_in_take),
+                .peek_k(RK_W), .peek(r_peek), .enough(r_enough),
+                .take_en(word_out), .take_k(RAW_W), .cnt(r_cnt));
+
+            wire [BUF_LOG:0] rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
+            assign r_rd_addr = rwa_next[BUF_LOG-1:0];
+            assign r_have = r_cnt >= RAW_W;
+            assign r_bits = r_peek[RK-1 -: RAW_BITS];
+            assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
+
+            // words left in the chunk, modulo 2^CHUNK_LOG: 0 for a full chunk, else n_lo
+            reg [CHUNK_LOG-1:0] wc_reg;
+            always @(posedge clk)
+                if (jump)
+                    wc_reg <= full_chunk ? {CHUNK_LOG{1'b0}} : rem_lo;
+                else if (word_out)
+                    wc_reg <= wc_reg - 1'b1;
+            assign chunk_end = wc_reg == {{(CHUNK_LOG-1){1'b0}}, 1'b1};
+
+            always @(posedge clk) begin
+                r_dv_reg <= rwa_next != wr_ptr_reg;
+                rwa_reg <= rwa_next;
+                if (jump) begin
+                    rlast_reg <= target_m1[BA-1:2];
+                    rload_done_reg <= 1'b0;
+                    rfirst_reg <= 1'b1;
+                    rskip_reg <= p_byte[1:0];
+                    aold_reg <= target[BA-1:2];
+                end else begin
+                    if (r_in_take) begin
+                        rfirst_reg <= 1'b0;
+                        if (rwa_reg == rlast_reg)
+                            rload_done_reg <= 1'b1;
+                    end
+                    if (a_word_step)
+                        aold_reg <= awa_reg;
+                end
+                if (stream_done)
+                    aold_reg <= awa_reg;
+                if (rst) begin
+                    rwa_reg <= {(BUF_LOG+1){1'b0}};
+                    rload_done_reg <= 1'b1;
+                    rfirst_reg <= 1'b0;
+                    r_dv_reg <= 1'b0;
+                    aold_reg <= {(BUF_LOG+1){1'b0}};
+                end
+            end
+
+            wire [RK-1:0] pad_mask;
+            if (RK > RAW_BITS) begin : g_pad
+                reg [2:0] rem_pad_reg;
+                wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
+                always @(posedge clk)
+                    if (jump)
+                        rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
+                wire [6:0] m7 = ~(7'h7f >> pad);
+                assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+            end else begin : g_nopad
+                assign pad_mask = {RK{1'b0}};
+            end
+            assign r_pad_nz = (r_peek & pad_mask) != {RK{1'b0}};
         end
-        if (rst) begin
-            rwa_reg <= {(BUF_LOG+1){1'b0}};
-            rload_done_reg <= 1'b1;
-            rfirst_reg <= 1'b0;
-            r_dv_reg <= 1'b0;
-        end
-    end
+    endgenerate
 
     // ------------------------------------------------------------------ counts
-    reg [COUNT_BITS-1:0] n_reg;          // words of the stream not yet assigned to a chunk
+    // n is only loaded (by the varint) and cleared; chunks are counted up in cidx. Chunk c is full
+    // (2^CHUNK_LOG words) while c < n_hi; the chunk c = n_hi, when n_lo != 0, is the short last one.
+    reg [COUNT_BITS-1:0] n_reg;          // words of the stream
     reg [3:0]            vidx_reg;       // header byte / varint byte index
-    reg [CHUNK_LOG-1:0]  wc_reg;         // words left in the chunk, minus one
-    reg                  clast_reg;      // the chunk is the stream's last
+    reg [HI-1:0]         cidx_reg;       // chunks started
+    reg                  cshort_reg;     // the chunk is the short last one (number n_hi)
     reg                  cfirst_reg;     // the chunk is the stream's first
     reg [LCW-1:0]        lc_reg;         // initial states read
     wire [HI-1:0]        rem_hi = n_reg[COUNT_BITS-1:CHUNK_LOG];
-    wire [CHUNK_LOG-1:0] rem_lo = n_reg[CHUNK_LOG-1:0];
-    wire                 n_zero = n_reg == {COUNT_BITS{1'b0}};
-    wire                 full_chunk = rem_hi != {HI{1'b0}};
+    assign               rem_lo = n_reg[CHUNK_LOG-1:0];
+    wire                 lo_zero = rem_lo == {CHUNK_LOG{1'b0}};
+    // One compare serves twice: at a jump (cidx = c) it tells a full chunk from the short one or
+    // from no chunk at all (n = 0); inside chunk c (cidx = c + 1 by then) it tells whether c was
+    // the last full chunk.
+    wire                 cidx_eq = cidx_reg == rem_hi;
+    wire                 n_zero = cidx_eq && lo_zero;        // at a jump: no chunk left (n = 0)
+    assign               full_chunk = !cidx_eq;
+    wire                 clast = cshort_reg || (cidx_eq && lo_zero);   // the chunk is the stream's last
 
     // raw bytes of this chunk
     wire [BA-1:0] raw_bytes;
@@ -255,7 +338,6 @@ module ntc_tans_core #(
         end
     endgenerate
     assign target = p_byte + raw_bytes;
-    assign target_m1 = target - 1'b1;
 
     // ------------------------------------------------------------------ decode cells and states
     wire [R-1:0]       cell_base = rom_data[R-1:0];
@@ -264,7 +346,13 @@ module ntc_tans_core #(
     wire               cell_esc = rom_data[CELL_BITS-1];
 
     reg  [R-1:0] addr_q_reg;             // the state whose cell the ROM holds
-    wire [R-1:0] nsv = state_reg == S_STATE ? a_val[R-1:0] : (cell_base | a_val[R-1:0]);
+    // next state: base + b, b the next nb bits; base has its low nb bits zero (base = x 2^nb - M).
+    // An initial state reads all R bits (need = R).
+    reg  [R-1:0] nsv;
+    integer si;
+    always @*
+        for (si = 0; si < R; si = si + 1)
+            nsv[si] = si < need ? a_peek[si] : cell_base[si];
     wire         out_free = !m_valid_reg || m_ready;
     reg [CB-1:0] m_code_reg;
     reg [RAW_BITS-1:0] m_raw_reg;
@@ -273,7 +361,7 @@ module ntc_tans_core #(
     wire dec_fire = state_reg == S_DEC && have && (cell_esc || (r_have && out_free)) && !err_reg;
     wire esc_fire = state_reg == S_ESC && have && r_have && out_free && !err_reg;
     wire advance = load_fire || dec_fire;
-    wire word_out = (dec_fire && !cell_esc) || esc_fire;
+    assign word_out = (dec_fire && !cell_esc) || esc_fire;
     wire ring_zero;
     wire [R-1:0] ring_head;
 
@@ -306,7 +394,7 @@ module ntc_tans_core #(
     // ------------------------------------------------------------------ control
     wire [7:0] hdr_expect = vidx_reg == 4'd0 ? 8'h6E : vidx_reg == 4'd1 ? 8'h74 : vidx_reg == 4'd2 ? KIND[7:0] :
                             vidx_reg == 4'd3 ? FINGERPRINT[7:0] : FINGERPRINT[15:8];
-    wire [7:0] byte8 = a_val[7:0];
+    wire [7:0] byte8 = a_peek[7:0];
     reg  [3:0] zeros;                    // leading zeros of the sentinel byte
     integer zi;
     always @* begin
@@ -334,42 +422,36 @@ module ntc_tans_core #(
     end
     assign a_take_en = !err_reg && have && (state_reg == S_HDR || state_reg == S_VAR || state_reg == S_SENT ||
                        (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire);
-    assign r_take = word_out;
 
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
-    reg [COUNT_BITS-1:0] n_var;
-    reg                  var_big;
+    // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
+    reg var_big;
     integer gi, bi;
     always @* begin
-        n_var = n_reg;
         var_big = 1'b0;
         for (gi = 0; gi < 9; gi = gi + 1)
             for (bi = 0; bi < 7; bi = bi + 1)
-                if (vidx_reg == gi[3:0]) begin
-                    if (7 * gi + bi < COUNT_BITS)
-                        n_var[(7 * gi + bi) % COUNT_BITS] = byte8[bi];
-                    else if (byte8[bi])
-                        var_big = 1'b1;
-                end
+                if (vidx_reg == gi[3:0] && 7 * gi + bi >= COUNT_BITS && byte8[bi])
+                    var_big = 1'b1;
     end
-
-    wire [CB-1:0] esc_code = a_val[CB-1:0];
-    wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
-    wire [RK-1:0] pad_mask;
+    wire var_load = state_reg == S_VAR && have && !err_reg;
+    genvar gv;
     generate
-        if (RK > RAW_BITS) begin : g_pad
-            reg [2:0] rem_pad_reg;
-            wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
-            always @(posedge clk)
-                if (jump)
-                    rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
-            wire [6:0] m7 = ~(7'h7f >> pad);
-            assign pad_mask = {{RAW_BITS{1'b0}}, m7};
-        end else begin : g_nopad
-            assign pad_mask = {RK{1'b0}};
+        for (gv = 0; 7 * gv < COUNT_BITS; gv = gv + 1) begin : g_var
+            localparam GW = (COUNT_BITS - 7 * gv < 7) ? COUNT_BITS - 7 * gv : 7;
+            localparam [3:0] GI = gv;
+            always @(posedge clk) begin
+                if (var_load && vidx_reg == GI)
+                    n_reg[7 * gv +: GW] <= byte8[GW-1:0];
+                if (rst || stream_done)
+                    n_reg[7 * gv +: GW] <= {GW{1'b0}};
+            end
         end
     endgenerate
-    wire pad_bad = word_out && wc_reg == {CHUNK_LOG{1'b0}} && clast_reg && (r_peek & pad_mask) != {RK{1'b0}};
+
+    wire [CB-1:0] esc_code = a_peek[CB-1:0];
+    wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
+    wire pad_bad = word_out && chunk_end && clast && r_pad_nz;
 
     assign err_set = !err_reg && (
         (state_reg == S_HDR && have && byte8 != hdr_expect) ||
@@ -389,10 +471,9 @@ module ntc_tans_core #(
         if (err_set)
             err_reg <= 1'b1;
         if (word_out) begin
-            wc_reg <= wc_reg - 1'b1;
             m_code_reg <= esc_fire ? esc_code : cell_sym;
-            m_raw_reg <= r_peek[RK-1 -: RAW_BITS];
-            m_last_reg <= clast_reg && wc_reg == {CHUNK_LOG{1'b0}};
+            m_raw_reg <= r_bits;
+            m_last_reg <= clast && chunk_end;
         end
         if (word_out)
             m_valid_reg <= 1'b1;
@@ -407,7 +488,6 @@ module ntc_tans_core #(
                         vidx_reg <= 4'd0;
                     end
                     if (state_reg == S_VAR) begin
-                        n_reg <= n_var;
                         if (!byte8[7])
                             state_reg <= S_JUMP;
                     end
@@ -417,14 +497,8 @@ module ntc_tans_core #(
                         state_reg <= S_END;           // n = 0: the header is the stream
                     end else begin
                         state_reg <= S_SENT;
-                        clast_reg <= !full_chunk || (rem_hi == {{(HI-1){1'b0}}, 1'b1} && rem_lo == {CHUNK_LOG{1'b0}});
-                        if (full_chunk) begin
-                            n_reg[COUNT_BITS-1:CHUNK_LOG] <= rem_hi - 1'b1;
-                            wc_reg <= {CHUNK_LOG{1'b1}};
-                        end else begin
-                            n_reg[CHUNK_LOG-1:0] <= {CHUNK_LOG{1'b0}};
-                            wc_reg <= rem_lo - 1'b1;
-                        end
+                        cidx_reg <= cidx_reg + 1'b1;
+                        cshort_reg <= !full_chunk;
                     end
                 end
                 S_SENT: if (have)
@@ -437,11 +511,11 @@ module ntc_tans_core #(
                 S_DEC: if (dec_fire) begin
                     if (cell_esc)
                         state_reg <= S_ESC;
-                    else if (wc_reg == {CHUNK_LOG{1'b0}})
-                        state_reg <= clast_reg ? S_FIN : S_JUMP;
+                    else if (chunk_end)
+                        state_reg <= clast ? S_FIN : S_JUMP;
                 end
                 S_ESC: if (esc_fire)
-                    state_reg <= wc_reg == {CHUNK_LOG{1'b0}} ? (clast_reg ? S_FIN : S_JUMP) : S_DEC;
+                    state_reg <= chunk_end ? (clast ? S_FIN : S_JUMP) : S_DEC;
                 S_FIN: state_reg <= S_END;
                 default: ;   // S_END
             endcase
@@ -450,7 +524,7 @@ module ntc_tans_core #(
             if (stream_done) begin
                 state_reg <= S_HDR;
                 vidx_reg <= 4'd0;
-                n_reg <= {COUNT_BITS{1'b0}};
+                cidx_reg <= {HI{1'b0}};
                 cfirst_reg <= 1'b1;
                 lc_reg <= {LCW{1'b0}};
             end
@@ -459,7 +533,7 @@ module ntc_tans_core #(
             state_reg <= S_HDR;
             err_reg <= 1'b0;
             vidx_reg <= 4'd0;
-            n_reg <= {COUNT_BITS{1'b0}};
+            cidx_reg <= {HI{1'b0}};
             cfirst_reg <= 1'b1;
             lc_reg <= {LCW{1'b0}};
             m_valid_reg <= 1'b0;
