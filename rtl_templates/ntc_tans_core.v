@@ -221,13 +221,13 @@ module ntc_tans_core #(
             reg [1:0]       rskip_reg;          // bytes of that word before the part
             reg             r_dv_reg;
             reg [BUF_LOG:0] aold_reg;           // oldest word whose bytes the ANS reader may still hold
+            wire [RCW-1:0] r_cnt;
+            wire [RK-1:0]  r_peek;
+            wire           r_enough;            // not used: r_have counts RAW_BITS, not RK
             /* verilator lint_off UNUSED */
             wire           unused_enough = r_enough;
             wire [BA-1:0]  target_m1 = target - 1'b1;   // only its word address is used
             /* verilator lint_on UNUSED */
-            wire [RCW-1:0] r_cnt;
-            wire [RK-1:0]  r_peek;
-            wire           r_enough;            // not used: r_have counts RAW_BITS, not RK
             wire           r_in_take;
             wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
             wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
