@@ -210,6 +210,16 @@ int nt_cmd_quantize(int argc, char **argv);
 int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int want_verilog, int want_vectors,
                 int want_tb, const char *vectors_from);
 
+/* ---------------------------------------------------------------- emit_bridge.c */
+
+/* The RTL decoder's output (m_axis_tdata): its width, why the bridge stage cannot take the type
+ * (or NULL), its m4 definitions for rtl_templates/decoder.v.m4 (malloc'd; NULL on failure), and
+ * the C bridge output of a word (what T_bridge gives), which the vectors hold. */
+int nt_rtl_out_bits(const nt_type *t);
+const char *nt_rtl_bridge_unsupported(const nt_type *t);
+char *nt_rtl_bridge_defs(const nt_type *t);
+uint64_t nt_rtl_bridge_word(const nt_type *t, uint64_t word);
+
 /* ---------------------------------------------------------------- cmd_pack.c */
 
 /* ntc pack | unpack | stats: argv[0] is the subcommand. Returns the exit status. */
