@@ -669,3 +669,37 @@ int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int wan
     model_free(&m);
     return rc;
 }
+
+/* --emit bridge: DIR/T_bridge.v (rtl_templates/bridge.v.m4) and ntc_bridge.v, the bridge stage on
+ * its own. Any value type with `bridge fp32` or `bridge fixed`, whatever its coder or model. */
+int nt_emit_rtl_bridge(const nt_type *t, const char *dir, const char *src_file)
+{
+    sbuf d = {0, 0, 0, 0};
+    char out[300], *bridge;
+    const char *why = nt_rtl_bridge_unsupported(t);
+    int rc = 0;
+    if (t->bridge != NT_BRIDGE_FP32 && t->bridge != NT_BRIDGE_FIXED) {
+        nt_fatal("type '%s': --emit bridge needs 'bridge fp32' or 'bridge fixed(W, F)'", t->name);
+        return -1;
+    }
+    if (why) {
+        nt_fatal("type '%s': %s", t->name, why);
+        return -1;
+    }
+    common_defs(&d, t, src_file);
+    def(&d, "NTC_CODE_BITS", "%d", nt_code_width(t) > 0 ? nt_code_width(t) : 1);
+    def(&d, "NTC_RAW_BITS", "%d", t->raw_bits_max > 0 ? t->raw_bits_max : 1);
+    bridge = nt_rtl_bridge_defs(t);
+    if (bridge)
+        sb_printf(&d, "%s", bridge);
+    free(bridge);
+    if (!bridge || d.err)
+        rc = -1;
+    snprintf(out, sizeof out, "%s_bridge.v", t->name);
+    if (rc == 0)
+        rc = run_m4(dir, "bridge.v.m4", &d, out);
+    free(d.p);
+    if (rc == 0)
+        rc = copy_core(dir, "ntc_bridge.v", src_file);
+    return rc;
+}

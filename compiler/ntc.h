@@ -209,6 +209,9 @@ int nt_cmd_quantize(int argc, char **argv);
  * with DIR/Makefile. Returns 0, or -1 after printing an error (also for types it cannot take). */
 int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int want_verilog, int want_vectors,
                 int want_tb, const char *vectors_from);
+/* --emit bridge: DIR/<name>_bridge.v (the bridge stage alone: (code, raw) in, fp32 or fixed out) and
+ * ntc_bridge.v. Returns 0, or -1 after printing an error. */
+int nt_emit_rtl_bridge(const nt_type *t, const char *dir, const char *src_file);
 
 /* ---------------------------------------------------------------- emit_bridge.c */
 
