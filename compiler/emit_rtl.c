@@ -2,20 +2,24 @@
  * emit_rtl.c — the RTL backend: --emit verilog, vectors, tb.
  *
  *   verilog  DIR/T_decoder.v (m4 -P over rtl_templates/decoder.v.m4: the static model's decode
- *            table as a ROM, the core's parameters, the join of code and raw bits) and the
- *            hand-written cores it instantiates (ntc_*.v), copied verbatim;
+ *            table as a ROM, the core's parameters, the join of code and raw bits or the bridge
+ *            stage of emit_bridge.c) and the hand-written cores it instantiates (ntc_*.v), copied
+ *            verbatim;
  *   vectors  DIR/T_vectors/: source.hex (the words), stream.hex (what T_encode writes, one 32-bit
  *            little-endian word a line, a leading 1 on each stream's last word: tlast),
- *            expected.hex (each decoded word with its tlast bit on top), streams.txt (name, words,
+ *            expected.hex (each decoded word's bridge output, the word itself unless the type
+ *            says `bridge`, with its tlast bit on top), streams.txt (name, words,
  *            bytes of each stream) and sizes.vh (array sizes for the Icarus bench). The words come
  *            from --vectors-from FILE[:TENSOR] (one stream per tensor) or are drawn from the
- *            type's own model (streams of awkward sizes, escaped codes included);
+ *            type's own model (streams of awkward sizes, escaped codes included); types of at
+ *            most 8 bits get one more stream holding every word;
  *   tb       DIR/bench_T_decoder.cpp (Verilator), DIR/tb_T.v (Icarus) and DIR/Makefile.
  *
  * The templates and cores are built into ntc (rtl_templates/embed.sh), so an installed ntc needs
  * only m4 at run time. The encoder used for the vectors is the runtime's (nt_ans.h), the one the
  * generated C carries: the RTL is checked against exactly the bytes T_encode writes.
- * Supported: split types, tANS, static model. Others are reported as not supported (exit 1).
+ * Supported: tANS, static model, the same raw-bit count for every code (split types and code
+ * tables such as fp4/fp6 and wq8_core). Others are reported as not supported (exit 1).
  */
 #include "ntc.h"
 #include "nt_ans.h"
@@ -197,8 +201,7 @@ static void model_free(rtl_model *m)
 /* Why the RTL backend cannot take a type, or NULL. */
 static const char *unsupported(const nt_type *t)
 {
-    if (t->map != NT_MAP_SPLIT)
-        return "code tables are not supported by the RTL backend yet (split types only)";
+    const char *why;
     if (t->coder != NT_CODER_TANS)
         return "rANS is not supported by the RTL backend yet (tANS only)";
     if (t->model != NT_MODEL_STATIC)
@@ -207,9 +210,12 @@ static const char *unsupported(const nt_type *t)
         return "the RTL backend needs words of at most 63 bits and a code of at least one bit";
     for (int k = 0; k < t->ncodes; k++)
         if (t->codes[k].raw_bits != t->raw_bits_max)
-            return "the RTL backend needs the same raw-bit count for every code";
+            return "codes with different raw-bit counts are not supported by the RTL backend yet (the decoder "
+                   "core reads the same raw-bit count for every code)";
     if (t->raw_bits_max < 1 || t->raw_bits_max > 32)
-        return "the RTL backend needs 1 to 32 raw bits per word";
+        return "words with no raw bits or more than 32 are not supported by the RTL backend (1 to 32 raw bits per word)";
+    if ((why = nt_rtl_bridge_unsupported(t)) != NULL)
+        return why;
     return NULL;
 }
 
@@ -318,6 +324,7 @@ static void common_defs(sbuf *d, const nt_type *t, const char *src_file)
     def(d, "NTC_SOURCE", "%s", src_file);
     def(d, "NTC_NAME", "%s", t->name);
     def(d, "NTC_WORD_BITS", "%d", t->word_bits);
+    def(d, "NTC_EXTRA_RTL", "%s", t->bridge == NT_BRIDGE_FP32 || t->bridge == NT_BRIDGE_FIXED ? " ntc_bridge.v" : "");
 }
 
 static int emit_verilog(const rtl_model *m, const char *dir, const char *src_file)
@@ -341,7 +348,7 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
     def(&d, "NTC_CHUNK_LOG", "%d", clog2i((uint64_t)nt_chunk_words(t)));
     def(&d, "NTC_KIND", "8'h%02x", nt_ans_header_kind(&m->codec));
     def(&d, "NTC_FINGERPRINT", "16'h%04x", m->codec.fingerprint);
-    {
+    if (t->map == NT_MAP_SPLIT) {
         sbuf j = {0, 0, 0, 0};
         join_expr(&j, t);
         def(&d, "NTC_JOIN", "%s", j.err ? "0" : j.p);
@@ -355,6 +362,14 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
     }
     sb_printf(&d, "m4_define(<|NTC_ROM_INIT|>, <|%.*s|>)m4_dnl\n", (int)rom.len, rom.p);
     free(rom.p);
+    {
+        char *bridge = nt_rtl_bridge_defs(t);
+        if (bridge)
+            sb_printf(&d, "%s", bridge);
+        else
+            rc = -1;
+        free(bridge);
+    }
     if (d.err)
         rc = -1;
     snprintf(out, sizeof out, "%s_decoder.v", t->name);
@@ -364,6 +379,8 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
     static const char *const cores[] = {"ntc_tans_core.v", "ntc_bit_window.v", "ntc_sdp_ram.v"};
     for (int i = 0; i < 3 && rc == 0; i++)
         rc = copy_core(dir, cores[i], src_file);
+    if (rc == 0 && (t->bridge == NT_BRIDGE_FP32 || t->bridge == NT_BRIDGE_FIXED))
+        rc = copy_core(dir, "ntc_bridge.v", src_file);
     return rc;
 }
 
@@ -373,6 +390,7 @@ static int emit_tb(const rtl_model *m, const char *dir, const char *src_file)
     char out[300];
     int rc = 0;
     common_defs(&d, m->t, src_file);
+    def(&d, "NTC_OUT_BITS", "%d", nt_rtl_out_bits(m->t));
     if (d.err)
         rc = -1;
     snprintf(out, sizeof out, "bench_%s_decoder.cpp", m->t->name);
@@ -410,7 +428,7 @@ static uint64_t xs_next(void)
 static int add_stream(vec_out *v, const rtl_model *m, const char *name, const void *words, size_t n)
 {
     const nt_ans_codec *c = &m->codec;
-    const int wb = c->word_bytes, digits = (m->t->word_bits + 3) / 4;
+    const int wb = c->word_bytes, digits = (m->t->word_bits + 3) / 4, ob = nt_rtl_out_bits(m->t);
     size_t cap = nt_ans_compress_bound(c, n), len;
     uint8_t *buf = malloc(cap + 4);
     void *back = malloc(n * (size_t)wb + 8);
@@ -443,9 +461,9 @@ static int add_stream(vec_out *v, const rtl_model *m, const char *name, const vo
     for (size_t i = 0; i < n; i++) {
         uint64_t w = nt_load_word(words, i, wb);
         fprintf(v->source, "%0*llx\n", digits, (unsigned long long)w);
-        /* the tlast bit sits just above the word */
-        fprintf(v->expected, "%0*llx\n", (m->t->word_bits + 4) / 4,
-                (unsigned long long)(((uint64_t)(i + 1 == n) << m->t->word_bits) | w));
+        /* the bridge output, the tlast bit just above it */
+        fprintf(v->expected, "%0*llx\n", (ob + 4) / 4,
+                (unsigned long long)(((uint64_t)(i + 1 == n) << ob) | nt_rtl_bridge_word(m->t, w)));
     }
     v->out_words += n;
     fprintf(v->streams, "%s %zu %zu\n", name, n, len);
@@ -600,6 +618,12 @@ static int emit_vectors(const rtl_model *m, const char *dir, const char *vectors
         fprintf(v.expected, "// %s: the decoded words; the bit above the word: tlast\n", m->t->name);
         fprintf(v.source, "// %s: the source words\n", m->t->name);
         rc = vectors_from ? vectors_from_file(&v, m, vectors_from) : vectors_synthetic(&v, m);
+        if (rc == 0 && m->t->word_bits <= 8) { /* every word of a small type, once */
+            uint8_t all[256];
+            for (int w = 0; w < 1 << m->t->word_bits; w++)
+                all[w] = (uint8_t)w;
+            rc = add_stream(&v, m, "every_word", all, (size_t)1 << m->t->word_bits);
+        }
     }
     if (v.stream && fclose(v.stream) != 0)
         rc = -1;
@@ -643,5 +667,39 @@ int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int wan
     if (rc == 0 && want_tb)
         rc = emit_tb(&m, dir, src_file);
     model_free(&m);
+    return rc;
+}
+
+/* --emit bridge: DIR/T_bridge.v (rtl_templates/bridge.v.m4) and ntc_bridge.v, the bridge stage on
+ * its own. Any value type with `bridge fp32` or `bridge fixed`, whatever its coder or model. */
+int nt_emit_rtl_bridge(const nt_type *t, const char *dir, const char *src_file)
+{
+    sbuf d = {0, 0, 0, 0};
+    char out[300], *bridge;
+    const char *why = nt_rtl_bridge_unsupported(t);
+    int rc = 0;
+    if (t->bridge != NT_BRIDGE_FP32 && t->bridge != NT_BRIDGE_FIXED) {
+        nt_fatal("type '%s': --emit bridge needs 'bridge fp32' or 'bridge fixed(W, F)'", t->name);
+        return -1;
+    }
+    if (why) {
+        nt_fatal("type '%s': %s", t->name, why);
+        return -1;
+    }
+    common_defs(&d, t, src_file);
+    def(&d, "NTC_CODE_BITS", "%d", nt_code_width(t) > 0 ? nt_code_width(t) : 1);
+    def(&d, "NTC_RAW_BITS", "%d", t->raw_bits_max > 0 ? t->raw_bits_max : 1);
+    bridge = nt_rtl_bridge_defs(t);
+    if (bridge)
+        sb_printf(&d, "%s", bridge);
+    free(bridge);
+    if (!bridge || d.err)
+        rc = -1;
+    snprintf(out, sizeof out, "%s_bridge.v", t->name);
+    if (rc == 0)
+        rc = run_m4(dir, "bridge.v.m4", &d, out);
+    free(d.p);
+    if (rc == 0)
+        rc = copy_core(dir, "ntc_bridge.v", src_file);
     return rc;
 }

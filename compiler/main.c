@@ -14,7 +14,8 @@ static const char usage[] =
     "Compiles a numeric-type description into encoders, decoders and hardware.\n"
     "\n"
     "options:\n"
-    "  --emit LIST          what to write, comma-separated: c, verilog, vectors, tb (default: c)\n"
+    "  --emit LIST          what to write, comma-separated: c, verilog, vectors, tb, bridge\n"
+    "                       (bridge: the RTL bridge stage alone; default: c)\n"
     "  -o DIR               output directory (default: .)\n"
     "  --fit FILE[:TENSOR]  fit static models to the words of a safetensors, .npy or raw file\n"
     "                       (all tensors, or one); may be given more than once\n"
@@ -145,7 +146,7 @@ int main(int argc, char **argv)
     }
 
     /* Which targets. */
-    int want_c = 0, want_verilog = 0, want_vectors = 0, want_tb = 0;
+    int want_c = 0, want_verilog = 0, want_vectors = 0, want_tb = 0, want_bridge = 0;
     {
         char buf[256];
         if (strlen(emit) >= sizeof buf) {
@@ -162,8 +163,10 @@ int main(int argc, char **argv)
                 want_vectors = 1;
             else if (!strcmp(tok, "tb"))
                 want_tb = 1;
+            else if (!strcmp(tok, "bridge"))
+                want_bridge = 1;
             else {
-                fprintf(stderr, "ntc: error: unknown --emit target '%s' (known: c, verilog, vectors, tb)\n", tok);
+                fprintf(stderr, "ntc: error: unknown --emit target '%s' (known: c, verilog, vectors, tb, bridge)\n", tok);
                 return 2;
             }
         }
@@ -212,6 +215,8 @@ int main(int argc, char **argv)
             status = 1;
         if (status == 0 && (want_verilog || want_vectors || want_tb) &&
             nt_emit_rtl(t, outdir, input, want_verilog, want_vectors, want_tb, vectors_from) != 0)
+            status = 1;
+        if (status == 0 && want_bridge && nt_emit_rtl_bridge(t, outdir, input) != 0)
             status = 1;
     }
     if (status == 0 && only && !matched) {

@@ -209,6 +209,19 @@ int nt_cmd_quantize(int argc, char **argv);
  * with DIR/Makefile. Returns 0, or -1 after printing an error (also for types it cannot take). */
 int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int want_verilog, int want_vectors,
                 int want_tb, const char *vectors_from);
+/* --emit bridge: DIR/<name>_bridge.v (the bridge stage alone: (code, raw) in, fp32 or fixed out) and
+ * ntc_bridge.v. Returns 0, or -1 after printing an error. */
+int nt_emit_rtl_bridge(const nt_type *t, const char *dir, const char *src_file);
+
+/* ---------------------------------------------------------------- emit_bridge.c */
+
+/* The RTL decoder's output (m_axis_tdata): its width, why the bridge stage cannot take the type
+ * (or NULL), its m4 definitions for rtl_templates/decoder.v.m4 (malloc'd; NULL on failure), and
+ * the C bridge output of a word (what T_bridge gives), which the vectors hold. */
+int nt_rtl_out_bits(const nt_type *t);
+const char *nt_rtl_bridge_unsupported(const nt_type *t);
+char *nt_rtl_bridge_defs(const nt_type *t);
+uint64_t nt_rtl_bridge_word(const nt_type *t, uint64_t word);
 
 /* ---------------------------------------------------------------- cmd_pack.c */
 

@@ -7,7 +7,7 @@
 #   make lint             verilator --lint-only -Wall on every RTL file
 #   make synth            Yosys synth_xilinx -family xc7: LUTs, flip-flops, RAM
 TOP      := NTC_NAME()_decoder
-RTL      := $(TOP).v ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v
+RTL      := $(TOP).v ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v<||>NTC_EXTRA_RTL
 VERILATOR ?= verilator
 IVERILOG ?= iverilog
 YOSYS    ?= yosys
@@ -41,6 +41,8 @@ lint:
 	$(VERILATOR) --lint-only -Wall --top-module ntc_tans_core ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v
 	$(VERILATOR) --lint-only -Wall --top-module ntc_bit_window ntc_bit_window.v
 	$(VERILATOR) --lint-only -Wall --top-module ntc_sdp_ram ntc_sdp_ram.v
+m4_ifelse(NTC_EXTRA_RTL, <||>, <||>, <|	$(VERILATOR) --lint-only -Wall --top-module ntc_bridge ntc_bridge.v
+|>)m4_dnl
 	@echo "lint: no warnings in $(RTL)"
 
 synth: $(RTL)

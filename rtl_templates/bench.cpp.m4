@@ -97,7 +97,8 @@ struct Result {
     std::vector<int> got_last;
 };
 
-static const uint64_t WORD_MASK = (NTC_WORD_BITS) >= 64 ? ~0ull : ((1ull << (NTC_WORD_BITS)) - 1);
+// the decoder's output: the storage word, or the type's bridge output
+static const uint64_t WORD_MASK = (NTC_OUT_BITS) >= 64 ? ~0ull : ((1ull << (NTC_OUT_BITS)) - 1);
 
 // Feeds `in` and collects outputs until `expect` words came (and a few cycles more), an error,
 // or no progress for `patience` cycles (a hang).
@@ -192,7 +193,7 @@ int main(int argc, char **argv)
                 s.in.push_back(in[wi++]);
             for (size_t k = 0; k < n && ei < exp.size(); k++, ei++) {
                 s.out.push_back(exp[ei] & WORD_MASK);
-                s.last.push_back((int)(exp[ei] >> (NTC_WORD_BITS) & 1));
+                s.last.push_back((int)(exp[ei] >> (NTC_OUT_BITS) & 1));
             }
             streams.push_back(s);
         }

@@ -3,10 +3,11 @@
 // NTC_NAME()_decoder: the tANS decoder of type NTC_NAME (NTC_DESCRIPTION).
 // In: the bytes NTC_NAME()_encode wrote, little-endian in 32-bit words on s_axis, the last word of
 // each stream zero-padded and marked by tlast; streams may follow each other back to back.
-// Out: one storage word per clock on m_axis, tlast on the last word of each stream. `error` is
-// sticky until rst: a malformed, corrupt or truncated stream (spec/stream.md, "Checks").
+// Out: one word per clock on m_axis, tlast on the last word of each stream: NTC_OUT_DESCRIPTION.
+// `error` is sticky until rst: a malformed, corrupt or truncated stream (spec/stream.md, "Checks").
 // A thin wrapper (from rtl_templates/decoder.v.m4): the static model's decode table as a ROM,
-// the hand-written core ntc_tans_core, and the join of code and raw bits into the word.
+// the hand-written core ntc_tans_core, and the join of code and raw bits into the word or the
+// bridge stage (ntc_bridge) that turns them into the type's bridge output.
 `default_nettype none
 `timescale 1ns / 1ps
 
@@ -22,7 +23,7 @@ module NTC_NAME()_decoder #(
     output wire        s_axis_tready,
     input  wire        s_axis_tlast,
 
-    output wire [NTC_WORD_BITS-1:0] m_axis_tdata,
+    output wire [NTC_OUT_BITS-1:0] m_axis_tdata,
     output wire        m_axis_tvalid,
     input  wire        m_axis_tready,
     output wire        m_axis_tlast,
@@ -54,6 +55,7 @@ NTC_ROM_INIT()m4_dnl
 
     wire [CODE_BITS-1:0] code;
     wire [RAW_BITS-1:0]  raw;
+    wire                 dec_valid, dec_ready, dec_last;
 
     ntc_tans_core #(
         .TABLE_LOG(TABLE_LOG),
@@ -79,14 +81,59 @@ NTC_ROM_INIT()m4_dnl
         .rom_data(rom_data_reg),
         .m_code(code),
         .m_raw(raw),
-        .m_valid(m_axis_tvalid),
-        .m_ready(m_axis_tready),
-        .m_last(m_axis_tlast),
+        .m_valid(dec_valid),
+        .m_ready(dec_ready),
+        .m_last(dec_last),
         .error(error)
     );
 
+m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
+    // the bridge stage: the code's entry (ntc_bridge.v) from a ROM, two pipeline stages
+    localparam TAB_BITS = NTC_TAB_BITS;
+    wire [CODE_BITS-1:0] tab_addr;
+    reg  [TAB_BITS-1:0]  tab_data;
+    always @* begin
+        case (tab_addr)
+NTC_BRIDGE_TABLE()m4_dnl
+            default: tab_data = {TAB_BITS{1'b0}};
+        endcase
+    end
+
+    ntc_bridge #(
+        .CODE_BITS(CODE_BITS), .RAW_BITS(RAW_BITS), .OUT_BITS(NTC_OUT_BITS), NTC_BRIDGE_PARAMS,
+        .TAB_BITS(TAB_BITS)
+    ) bridge (
+        .clk(clk), .rst(rst),
+        .s_code(code), .s_raw(raw), .s_valid(dec_valid), .s_ready(dec_ready), .s_last(dec_last),
+        .tab_addr(tab_addr), .tab_data(tab_data),
+        .m_data(m_axis_tdata), .m_valid(m_axis_tvalid), .m_ready(m_axis_tready), .m_last(m_axis_tlast)
+    );
+|>, NTC_OUTPUT, <|pair|>, <|m4_dnl
+    // the (code, raw bits) pair
+    assign m_axis_tdata = {code, raw};
+    assign m_axis_tvalid = dec_valid;
+    assign dec_ready = m_axis_tready;
+    assign m_axis_tlast = dec_last;
+|>, NTC_OUTPUT, <|first|>, <|m4_dnl
+    // the storage word: the first word of the code's run plus the raw bits
+    reg [NTC_WORD_BITS-1:0] first;
+    always @* begin
+        case (code)
+NTC_FIRST_TABLE()m4_dnl
+            default: first = {NTC_WORD_BITS{1'b0}};
+        endcase
+    end
+    assign m_axis_tdata = first + {{(NTC_WORD_BITS-RAW_BITS){1'b0}}, raw};
+    assign m_axis_tvalid = dec_valid;
+    assign dec_ready = m_axis_tready;
+    assign m_axis_tlast = dec_last;
+|>, <|m4_dnl
     // the storage word: the code's bits and the raw bits at their places
     assign m_axis_tdata = NTC_JOIN;
+    assign m_axis_tvalid = dec_valid;
+    assign dec_ready = m_axis_tready;
+    assign m_axis_tlast = dec_last;
+|>)m4_dnl
 endmodule
 
 `default_nettype wire

@@ -9,7 +9,7 @@
 
 module tb_<||>NTC_NAME;
 `include "NTC_NAME()_vectors/sizes.vh"
-    localparam W = NTC_WORD_BITS;
+    localparam W = NTC_OUT_BITS;          // the storage word, or the bridge output
     localparam STALL = 30;              // percent of cycles without input valid / output ready
 
     reg clk = 1'b0;

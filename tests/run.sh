@@ -170,6 +170,12 @@ summary formats sh tests/formats/run.sh "$SHARED"
 # ------------------------------------------------------------------ the RTL decoders (Verilator, Icarus, Yosys)
 section "rtl"
 summary rtl sh tests/rtl/run.sh "$SHARED"
+summary bridge sh tests/rtl/bridge_sweep.sh
+
+# ------------------------------------------------------------------ a decoder in a design: the matrix-vector engine, the token factory
+section "accelerator"
+summary accelerator sh examples/accelerator/run.sh "$SHARED" "$B/accel"
+summary token_factory sh examples/token_factory/run.sh "$SHARED" "$B/factory"
 
 # ------------------------------------------------------------------ whole checkpoints: pack, unpack, stats
 section "container"

@@ -8,6 +8,12 @@
 # real weights in SHARED/data where present (bf16_lossless: every tensor of stories260K-bf16 is
 # streamed through the RTL), else to synthetic tensors, said so. The adaptive examples, which the
 # RTL does not take yet, are also checked as static variants on model-drawn vectors.
+# Value types (a `bridge` item): the real f32 weights quantized to the type (ntc quantize), a static
+# variant fitted to them, the RTL's output (the bridge: fp32 bits, fixed point or the pair) checked
+# on those words and on every word of types of up to 8 bits, and the vectors checked against the
+# generated C T_bridge (tests/tools/bridge_ref.c); no Icarus run on these whole files. Types whose
+# codes have different raw-bit counts are refused by the RTL (counted as skipped). tests/rtl/*.nt
+# add bridges on real bf16 weights.
 # Ends with "rtl: N passed, N failed, N skipped".
 set -u
 SHARED=${1:-../shared}
@@ -37,7 +43,18 @@ check() {
 for tool in verilator iverilog yosys m4; do
     if ! command -v $tool >/dev/null 2>&1; then
         skipped "RTL tests: $tool not installed"
-        echo "rtl: $pass passed, $fail failed, $skip skipped"
+        # bridges on real bf16 weights (one matrix, so that the Icarus bench runs too): fp32 bits and the
+# (code, bits) pair
+for nt in tests/rtl/*.nt; do
+    T=$(basename "$nt" .nt)
+    data=$(data_for "$T")
+    case $data in "$DATA"/*) one="$data:layers.0.feed_forward.w1.weight" ;; *) one=$data ;; esac
+    rtl_suite "$T" "$nt" "$data" "$one" ""
+    ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$T/*_decoder.v 2>/dev/null)
+    [ -n "$ob" ] && bridge_check "$T" "$nt" "$data" "$ob"
+done
+
+echo "rtl: $pass passed, $fail failed, $skip skipped"
         exit 0
     fi
 done
@@ -59,9 +76,10 @@ data_for() { # data_for EXAMPLE -> real file, else a synthetic one (and a note)
     fi
 }
 
-# rtl_suite NAME NT DATA VECTORS MAX_CPW: generate into $B/NAME and run every check.
+# rtl_suite NAME NT DATA VECTORS MAX_CPW [noiv]: generate into $B/NAME and run every check (noiv:
+# all but the Icarus bench, which takes minutes on a whole file).
 rtl_suite() {
-    name=$1 nt=$2 data=$3 vectors=$4 max_cpw=$5
+    name=$1 nt=$2 data=$3 vectors=$4 max_cpw=$5 iv=${6:-iv}
     G=$B/$name
     vf=
     [ -n "$vectors" ] && vf="--vectors-from $vectors"
@@ -81,10 +99,45 @@ rtl_suite() {
     check "$name: no stalls (make throughput${max_cpw:+, at most $max_cpw cycles per word})" $B/$name.tput.log \
         make -C "$G" throughput MAX_CPW="${max_cpw:-0}"
     grep -E '^(PASS|FAIL) ' $B/$name.tput.log | sed 's/^/    /'
-    check "$name: Icarus bench (make verify-iverilog)" $B/$name.iv.log make -C "$G" verify-iverilog
-    tail -n 3 $B/$name.iv.log | head -n 2 | sed 's/^/    /'
+    if [ "$iv" = iv ]; then
+        check "$name: Icarus bench (make verify-iverilog)" $B/$name.iv.log make -C "$G" verify-iverilog
+        tail -n 3 $B/$name.iv.log | head -n 2 | sed 's/^/    /'
+    fi
     check "$name: Yosys synth_xilinx -family xc7 (make synth)" $B/$name.synth.log make -C "$G" synth
     grep 'LUTs' $B/$name.synth.log | sed 's/^/    /'
+}
+
+# bridge_check NAME NT DATA OUT_BITS: the generated C bridge against the vectors of $B/NAME.
+bridge_check() {
+    bc_g=$B/$1
+    bc_t=$(sed -n 's/^[[:space:]]*type[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/\1/p' "$2" | head -n 1)
+    [ -f "$bc_g/${bc_t}_vectors/expected.hex" ] || return
+    check "$1: the generated C T_bridge equals the RTL vectors" $B/$1.bridge.log sh -c \
+        "$NTC $2 --fit $3 --emit c -o $bc_g && $CC -O1 -std=c99 -DNT_TYPE=$bc_t -DNT_HEADER='\"$bc_t.h\"' -DNT_OUT_BITS=$4 \
+         -I$bc_g tests/tools/bridge_ref.c $bc_g/$bc_t.c -o $bc_g/bridge_ref && \
+         $bc_g/bridge_ref $bc_g/${bc_t}_vectors/source.hex $bc_g/${bc_t}_vectors/expected.hex"
+    grep -E '^(PASS|FAIL) ' $B/$1.bridge.log | sed 's/^/    /'
+}
+
+# value_suite NAME NT: a value type on its own words, the real f32 weights quantized to it.
+value_suite() {
+    vs_name=$1 vs_nt=$2
+    vs_f32=$(data_for f32)
+    vs_q=$B/$vs_name.quantized.safetensors
+    if ! $NTC quantize "$vs_nt" "$vs_f32" -o "$vs_q" --scale absmax -q >$B/$vs_name.quantize.log 2>&1; then
+        bad "$vs_name: ntc quantize"
+        tail -n 5 $B/$vs_name.quantize.log | sed 's/^/    /'
+        return
+    fi
+    if grep -Eq '^[[:space:]]*model[[:space:]]' "$vs_nt"; then
+        sed 's/model[[:space:]]\{1,\}adaptive[^;]*;/model static;/' "$vs_nt"
+    else
+        sed 's/^\([[:space:]]*type[[:space:]].*{\)/\1\n    model static;/' "$vs_nt"
+    fi > $B/$vs_name.static.nt
+    case $vs_f32 in "$DATA"/*) vs_cpw=1.01 ;; *) vs_cpw= ;; esac
+    rtl_suite "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_q" "$vs_cpw" noiv
+    vs_ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$vs_name.static-variant/*_decoder.v 2>/dev/null)
+    [ -n "$vs_ob" ] && bridge_check "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_ob"
 }
 
 signature() { grep -E '^[[:space:]]*(word|field|code|coder)[[:space:]]' "$1" | tr -d ' \n'; echo; }
@@ -94,6 +147,10 @@ done
 
 for nt in examples/*.nt; do
     T=$(basename "$nt" .nt)
+    if grep -Eq '^[[:space:]]*bridge[[:space:]]' "$nt"; then
+        value_suite "$T" "$nt"
+        continue
+    fi
     data=$(data_for "$T")
     case $data in "$DATA"/*) real=1 ;; *) real=0 ;; esac
     if grep -Eq '^[[:space:]]*model[[:space:]]+static[[:space:]]*;' "$nt"; then
@@ -119,6 +176,17 @@ for nt in examples/*.nt; do
         sed 's/model[[:space:]]\{1,\}adaptive[^;]*;/model static;/' "$nt" > "$B/$T.static.nt"
         rtl_suite "$T.static-variant" "$B/$T.static.nt" "$data" "" ""
     fi
+done
+
+# bridges on real bf16 weights (one matrix, so that the Icarus bench runs too): fp32 bits and the
+# (code, bits) pair
+for nt in tests/rtl/*.nt; do
+    T=$(basename "$nt" .nt)
+    data=$(data_for "$T")
+    case $data in "$DATA"/*) one="$data:layers.0.feed_forward.w1.weight" ;; *) one=$data ;; esac
+    rtl_suite "$T" "$nt" "$data" "$one" ""
+    ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$T/*_decoder.v 2>/dev/null)
+    [ -n "$ob" ] && bridge_check "$T" "$nt" "$data" "$ob"
 done
 
 echo "rtl: $pass passed, $fail failed, $skip skipped"
