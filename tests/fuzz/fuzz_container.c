@@ -28,7 +28,6 @@ static void setup(void)
 {
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(dir, sizeof dir, "%s/ntc-fuzz-container-%ld", base, (long)getpid());
-    mkdir(dir, 0700);
     snprintf(in_path, sizeof in_path, "%s/in.ntz", dir);
     snprintf(out_path, sizeof out_path, "%s/out", dir);
     snprintf(one_path, sizeof one_path, "%s/one", dir);
@@ -96,22 +95,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int whole_ok, have_index;
     if (!dir[0])
         setup();
-    if (write_input(data, size) != 0)
+    mkdir(dir, 0700); /* removed again at the end of each input: nothing is left behind */
+    if (write_input(data, size) != 0) {
+        remove_tree(dir);
         return 0;
-    remove_tree(out_path);
-    remove_tree(one_path);
+    }
 
     memset(&opt, 0, sizeof opt);
     opt.threads = 1;
     opt.progress = 0;
     opt.pairs = pairs;
     opt.npairs = NBUILTINS;
-    if (nt_container_type_source(in_path, &src, err, sizeof err) != 0)
+    if (nt_container_type_source(in_path, &src, err, sizeof err) != 0) {
+        remove_tree(dir);
         return 0;
+    }
     if (src) {
         if (user_setup("(type stored in the container)", src, &user_pair) != 0) {
             user_free();
             free(src);
+            remove_tree(dir);
             return 0;
         }
         opt.forced = &user_pair;
@@ -161,5 +164,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         user_free();
         free(src);
     }
+    remove_tree(dir);
     return 0;
 }
