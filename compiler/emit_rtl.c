@@ -615,7 +615,8 @@ static int emit_vectors(const rtl_model *m, const char *dir, const char *vectors
         rc = -1;
     } else {
         fprintf(v.stream, "// %s: the encoded streams, 32-bit little-endian words; a leading 1: tlast\n", m->t->name);
-        fprintf(v.expected, "// %s: the decoded words; the bit above the word: tlast\n", m->t->name);
+        fprintf(v.expected, "// %s: the decoder's output for each word (the bridge output); the bit above it: tlast\n",
+                m->t->name);
         fprintf(v.source, "// %s: the source words\n", m->t->name);
         rc = vectors_from ? vectors_from_file(&v, m, vectors_from) : vectors_synthetic(&v, m);
         if (rc == 0 && m->t->word_bits <= 8) { /* every word of a small type, once */
