@@ -11,7 +11,7 @@ OUT=${2:-build/accel}
 TENSOR=${TENSOR:-layers.0.feed_forward.w1.weight}
 VECTORS=${VECTORS:-4}
 WEIGHTS=$SHARED/data/stories260K-bf16.safetensors
-NTC=$(pwd)/build/ntc
+NTC=$(pwd)/${NTC_BUILD:-build}/ntc
 E=examples/accelerator
 CC=${CC:-cc}
 pass=0 fail=0 skip=0

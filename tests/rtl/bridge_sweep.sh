@@ -6,7 +6,7 @@
 # counts: fp8, int8, posits, bfloat16, float16). From the repository root; ends with
 # "bridge: N passed, N failed, N skipped".
 set -u
-NTC=$(pwd)/build/ntc
+NTC=$(pwd)/${NTC_BUILD:-build}/ntc
 B=build/test/bridge
 CC=${CC:-cc}
 rm -rf "$B"
