@@ -1478,6 +1478,19 @@ static void *unpack_worker(void *arg)
     return NULL;
 }
 
+/* Points a job at an open container, with room for every segment in its to-do list. */
+static int unpack_job_init(unpack_job *j, index_t *x, const pairs_t *ps, const char *path, char *err, size_t errlen)
+{
+    j->x = x;
+    j->ps = ps;
+    j->path = path;
+    j->err = err;
+    j->errlen = errlen;
+    if (!(j->todo = malloc((size_t)(x->nsegs ? x->nsegs : 1) * sizeof *j->todo)))
+        return errf(err, errlen, "out of memory");
+    return 0;
+}
+
 static int run_unpack(unpack_job *j, const nt_pack_options *opt)
 {
     uint64_t total = 0;
@@ -1555,16 +1568,8 @@ int nt_container_unpack(const char *path, const char *out_path, const char *tens
         return -1;
     if (container_open(&x, path, &ps, err, errlen) != 0)
         goto done;
-    j.x = &x;
-    j.ps = &ps;
-    j.path = path;
-    j.err = err;
-    j.errlen = errlen;
-    j.todo = malloc((size_t)(x.nsegs ? x.nsegs : 1) * sizeof *j.todo);
-    if (!j.todo) {
-        errf(err, errlen, "out of memory");
+    if (unpack_job_init(&j, &x, &ps, path, err, errlen) != 0)
         goto done;
-    }
     if (tensor) {
         /* One tensor: its parts, back to back, in a raw file. Only their payloads are read. */
         uint64_t at = 0, found_file = UINT64_MAX;
@@ -1697,15 +1702,8 @@ int nt_container_check(const char *path, const nt_pack_options *opt, uint64_t *b
         return -1;
     if (container_open(&x, path, &ps, err, errlen) != 0)
         goto done;
-    j.x = &x;
-    j.ps = &ps;
-    j.path = path;
-    j.err = err;
-    j.errlen = errlen;
-    if (!(j.todo = malloc((size_t)(x.nsegs ? x.nsegs : 1) * sizeof *j.todo))) {
-        errf(err, errlen, "out of memory");
+    if (unpack_job_init(&j, &x, &ps, path, err, errlen) != 0)
         goto done;
-    }
     for (uint64_t i = 0; i < x.nsegs; i++)
         j.todo[j.ntodo++] = i;
     if (run_unpack(&j, opt) != 0)
