@@ -94,7 +94,7 @@ $(BUILD)/obj/parser.o: $(BUILD)/parser.c $(GEN_H) compiler/ntc.h
 # ntc pack/unpack/stats code tensors with the example types themselves: a bootstrap compiler
 # (ntc0: ntc without the container) compiles them to C, which is linked into ntc; their .nt
 # sources are embedded too, for the IR (compiler/cmd_pack.c). One source of truth.
-PAIR_TYPES := bf16_adaptive bf16_exp_mant2 fp16_lossless fp32_lossless
+PAIR_TYPES := bf16_adaptive bf16_exp_mant2 fp16_lossless fp32_lossless bf16_blocks
 PAIR_NT    := $(PAIR_TYPES:%=examples/%.nt)
 PAIR_OBJS  := $(PAIR_TYPES:%=$(BUILD)/obj/pairs/%.o)
 PACK_OBJS  := $(BUILD)/obj/compiler/cmd_pack.o $(BUILD)/obj/runtime/nt_container.o

@@ -3,7 +3,7 @@
  * (runtime/nt_container.c, spec/container.md).
  *
  * The coding pairs offered here are the example types themselves: at build time the bootstrap
- * compiler (build/ntc0) compiles examples/{bf16_adaptive,bf16_exp_mant2,fp16_lossless,
+ * compiler (build/ntc0) compiles examples/{bf16_adaptive,bf16_exp_mant2,bf16_blocks,fp16_lossless,
  * fp32_lossless}.nt to C, and those generated coders are linked in (build/pairs/). Their .nt
  * sources are embedded too and compiled by the front end at start-up to get the IR, which gives
  * each word's code for the order-0 bounds. One source of truth: a coded tensor in a container is
@@ -38,6 +38,7 @@ int nt_cmd_container(int argc, char **argv)
 #include "nt_ans.h"
 #include "nt_container.h"
 #include "pairs/bf16_adaptive.h"
+#include "pairs/bf16_blocks.h"
 #include "pairs/bf16_exp_mant2.h"
 #include "pairs/fp16_lossless.h"
 #include "pairs/fp32_lossless.h"
@@ -59,6 +60,7 @@ PAIR_FNS(bf16_adaptive)
 PAIR_FNS(bf16_exp_mant2)
 PAIR_FNS(fp16_lossless)
 PAIR_FNS(fp32_lossless)
+PAIR_FNS(bf16_blocks)
 
 typedef struct {
     int id;
@@ -80,6 +82,7 @@ static const builtin_t builtins[] = {
     BUILTIN(2, bf16_exp_mant2, NT_DT_BF16),
     BUILTIN(3, fp16_lossless, NT_DT_F16),
     BUILTIN(4, fp32_lossless, NT_DT_F32),
+    BUILTIN(6, bf16_blocks, NT_DT_BF16), /* 5 is codec fp32_planes (runtime/nt_container.h) */
 };
 #define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
 #define USER_TYPE_ID 255
@@ -384,8 +387,12 @@ static void html_escape(FILE *f, const char *s)
 
 static const char *codec_name(const stats_ctx *c, int id)
 {
-    if (id == 0)
+    if (id == NT_CONTAINER_CODEC_STORED)
         return "stored";
+    if (id == NT_CONTAINER_CODEC_ZSTD)
+        return "zstd";
+    if (id == NT_CONTAINER_CODEC_FP32_PLANES)
+        return "fp32_planes";
     for (int k = 0; k < c->npairs; k++)
         if (c->pairs[k].id == id)
             return c->pairs[k].name;

@@ -477,6 +477,8 @@ static int pairs_init(pairs_t *ps, const nt_pack_options *opt, char *err, size_t
  * mask (bits 1 << nt_dtype): what the bounds need. Done before any thread starts. */
 static int pairs_tables(pairs_t *ps, unsigned mask, char *err, size_t errlen)
 {
+    if (mask & (1u << NT_DT_F32))
+        mask |= 1u << NT_DT_BF16; /* codec fp32_planes codes the high halves as bf16 words */
     for (int i = 0; i < ps->n; i++) {
         pair_tab_t *t = &ps->tab[i];
         const nt_pair *p = t->p;
@@ -547,6 +549,8 @@ typedef struct {
     size_t aligned_cap;
     uint8_t *out[2];
     size_t out_cap[2];
+    uint8_t *split;     /* codec fp32_planes: a part's high halves, then its two low byte planes */
+    size_t split_cap;
 } scratch_t;
 
 static void scratch_free(scratch_t *s)
@@ -556,6 +560,7 @@ static void scratch_free(scratch_t *s)
     free(s->aligned);
     free(s->out[0]);
     free(s->out[1]);
+    free(s->split);
     memset(s, 0, sizeof *s);
 }
 
@@ -636,6 +641,108 @@ static int zstd_segment(scratch_t *s, const seg_t *sg, const uint8_t *src, const
     return 0;
 }
 
+/* Codec fp32_planes (spec/container.md): n fp32 words (little-endian bytes at w) as their high
+ * halves, a stream of a bf16 pair, then their low halves as one zstd frame of two byte planes
+ * (every word's byte 0, then every word's byte 1). It pays where the low mantissa bits are not
+ * random: weights once held in half precision (low bits zero), repeated rows. plane_split and
+ * plane_join are each other's inverse. */
+static void plane_split(const uint8_t *w, uint64_t n, uint8_t *hi, uint8_t *lo)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        lo[i] = w[4 * i];
+        lo[n + i] = w[4 * i + 1];
+        hi[2 * i] = w[4 * i + 2];
+        hi[2 * i + 1] = w[4 * i + 3];
+    }
+}
+
+static void plane_join(const uint8_t *hi, const uint8_t *lo, uint64_t n, uint8_t *w)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        w[4 * i] = lo[i];
+        w[4 * i + 1] = lo[n + i];
+        w[4 * i + 2] = hi[2 * i];
+        w[4 * i + 3] = hi[2 * i + 1];
+    }
+}
+
+/* Whether zstd level 1 takes at least 1 % off a 64 KiB sample of each low plane (16 slices spread
+ * over it): the cheap test before the whole part is tried (on weights trained in fp32 the low
+ * planes are noise; where they are not, it is often only in some rows). tmp: 128 KiB + the
+ * frame's bound of 64 KiB. */
+static int planes_promising(const uint8_t *lo, uint64_t n, uint8_t *tmp, size_t tmp_cap)
+{
+    const size_t k = n < 65536 ? (size_t)n : 65536, slice = k / 16;
+    size_t total = 0;
+    for (int pl = 0; pl < 2; pl++) {
+        const uint8_t *plane = lo + (size_t)pl * (size_t)n;
+        size_t r;
+        for (size_t j = 0; j < 16; j++)
+            memcpy(tmp + j * slice, plane + (size_t)((n - slice) * j / 15), slice);
+        r = ZSTD_compress(tmp + 16 * slice, tmp_cap - 16 * slice, tmp, 16 * slice, 1);
+        total += ZSTD_isError(r) ? 16 * slice : r;
+    }
+    return total < 32 * slice - 32 * slice / 100;
+}
+
+#define PLANES_HEAD 9 /* the high halves' pair id (u8) and stream size (u64) */
+
+/* Tries codec fp32_planes on n words at w (length bytes): the low planes once, then the high
+ * halves with every bf16 pair whose bound is within 0.2 % + 2 KiB of the best, as code_segment
+ * chooses. Keeps a result in s->out[*cur] when it beats *psize (or, when nothing was kept yet,
+ * the bytes themselves). */
+static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, uint64_t length,
+                          int *cur, int *have, const uint8_t **payload, uint64_t *psize, int *codec)
+{
+    double bits[NT_CONTAINER_MAX_PAIRS], best = -1;
+    const size_t zcap = ZSTD_compressBound((size_t)(2 * n));
+    uint8_t *hi, *lo, *zlo;
+    size_t z;
+    if (n < 1024)
+        return 0;
+    /* split: high halves, low planes, and room for the low planes' frame */
+    if (grow(&s->split, &s->split_cap, (size_t)length + zcap) != 0)
+        return -1;
+    hi = s->split;
+    lo = hi + 2 * n;
+    zlo = lo + 2 * n;
+    plane_split(w, n, hi, lo);
+    if (!planes_promising(lo, n, zlo, zcap))
+        return 0;
+    z = ZSTD_compress(zlo, zcap, lo, (size_t)(2 * n), 3);
+    if (ZSTD_isError(z) || z >= 2 * n)
+        return 0;
+    seg_bounds(ps, s, hi, n, NT_DT_BF16, 2, bits, 0);
+    for (int k = 0; k < ps->n; k++)
+        if (bits[k] >= 0 && ps->tab[k].p != ps->forced && (best < 0 || bits[k] < best))
+            best = bits[k];
+    for (int k = 0; k < ps->n && best >= 0; k++) {
+        const nt_pair *p = ps->tab[k].p;
+        size_t hcap, r;
+        uint8_t *o;
+        if (bits[k] < 0 || p == ps->forced || p->id > 255 || bits[k] > best * 1.002 + 2048 * 8)
+            continue;
+        hcap = p->compress_bound((size_t)n);
+        if (grow(&s->out[*cur], &s->out_cap[*cur], PLANES_HEAD + hcap + z) != 0)
+            return -1;
+        o = s->out[*cur];
+        r = p->encode(o + PLANES_HEAD, hcap, hi, (size_t)n);
+        if (p->is_error(r))
+            continue;
+        o[0] = (uint8_t)p->id;
+        put_le(o + 1, (uint64_t)r, 8);
+        memcpy(o + PLANES_HEAD + r, zlo, z);
+        if (PLANES_HEAD + r + z < length && (*have < 0 || PLANES_HEAD + r + z < *psize)) {
+            *payload = o;
+            *psize = PLANES_HEAD + r + z;
+            *codec = NT_CONTAINER_CODEC_FP32_PLANES;
+            *have = *cur;
+            *cur ^= 1;
+        }
+    }
+    return 0;
+}
+
 /* Codes one segment: chooses a pair (the forced one, else the smallest bound, trying the pairs
  * within 0.2 % + 2 KiB of it: the bound leaves out the model and the coder's own loss), encodes,
  * and keeps the result only if smaller than the bytes. On return *payload and *psize are what
@@ -702,6 +809,9 @@ static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const 
                 cur ^= 1;
             }
         }
+        if (sg->dt == NT_DT_F32 && wb == 4 && forced < 0 &&
+            planes_segment(ps, s, src, n, sg->length, &cur, &have, payload, psize, codec) != 0)
+            return -1;
     }
     return 0;
 }
@@ -1082,6 +1192,9 @@ static int container_open(index_t *x, const char *path, const pairs_t *ps, char 
             if (s->codec == NT_CONTAINER_CODEC_STORED) {
                 if (s->payload_size != s->length)
                     return errf(err, errlen, "%s: corrupt container index ('%s': stored size)", path, what);
+            } else if (ps && s->codec == NT_CONTAINER_CODEC_FP32_PLANES) {
+                if (s->length % 4)
+                    return errf(err, errlen, "%s: corrupt container index ('%s': length)", path, what);
             } else if (ps && s->codec != NT_CONTAINER_CODEC_ZSTD) {
                 const nt_pair *p = pairs_find(ps, s->codec);
                 if (!p)
@@ -1399,8 +1512,46 @@ static const char *seg_label(const seg_t *s, char *buf, size_t n)
 }
 
 /* Decodes segment s into out (length bytes, aligned) or returns the stored bytes; checks the hash. */
+/* Codec fp32_planes: the high halves (a stream of a bf16 pair), the low planes (zstd), joined. */
+static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *payload, uint8_t *out,
+                         uint8_t **tmp, size_t *tmp_cap, char *msg, size_t msglen)
+{
+    const uint64_t n = s->length / 4;
+    const nt_pair *hp;
+    uint64_t hs;
+    size_t r;
+    if (s->payload_size < PLANES_HEAD || (hs = get_le(payload + 1, 8)) > s->payload_size - PLANES_HEAD) {
+        snprintf(msg, msglen, "corrupt (fp32_planes: high-half stream size)");
+        return -1;
+    }
+    hp = pairs_find(ps, payload[0]);
+    if (!hp || hp->word_bytes != 2 || !(hp->dtypes & (1u << NT_DT_BF16))) {
+        snprintf(msg, msglen, "corrupt (fp32_planes: high halves in codec %d, not a bf16 pair)", payload[0]);
+        return -1;
+    }
+    if (grow(tmp, tmp_cap, (size_t)s->length) != 0) {
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    r = hp->decode(*tmp, (size_t)n, payload + PLANES_HEAD, (size_t)hs);
+    if (hp->is_error(r) || r != n) {
+        snprintf(msg, msglen, "corrupt (fp32_planes, high halves, %s: %s)", hp->name,
+                 hp->is_error(r) ? hp->error_name(r) : "wrong word count");
+        return -1;
+    }
+    r = ZSTD_decompress(*tmp + 2 * n, (size_t)(2 * n), payload + PLANES_HEAD + hs,
+                        (size_t)(s->payload_size - PLANES_HEAD - hs));
+    if (ZSTD_isError(r) || r != 2 * n) {
+        snprintf(msg, msglen, "corrupt (fp32_planes, low halves: %s)",
+                 ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
+        return -1;
+    }
+    plane_join(*tmp, *tmp + 2 * n, n, out);
+    return 0;
+}
+
 static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const seg_t *s, uint8_t **out,
-                                     size_t *cap, char *msg, size_t msglen)
+                                     size_t *cap, uint8_t **tmp, size_t *tmp_cap, char *msg, size_t msglen)
 {
     const uint8_t *payload = x->map + s->payload_offset;
     const uint8_t *res = payload;
@@ -1415,6 +1566,14 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
             snprintf(msg, msglen, "corrupt (zstd: %s)", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
             return NULL;
         }
+        res = *out;
+    } else if (s->codec == NT_CONTAINER_CODEC_FP32_PLANES) {
+        if (grow(out, cap, (size_t)s->length) != 0) {
+            snprintf(msg, msglen, "out of memory");
+            return NULL;
+        }
+        if (planes_decode(ps, s, payload, *out, tmp, tmp_cap, msg, msglen) != 0)
+            return NULL;
         res = *out;
     } else if (s->codec != NT_CONTAINER_CODEC_STORED) {
         const nt_pair *p = pairs_find(ps, s->codec);
@@ -1444,8 +1603,8 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
 static void *unpack_worker(void *arg)
 {
     unpack_job *j = arg;
-    uint8_t *out = NULL;
-    size_t cap = 0;
+    uint8_t *out = NULL, *tmp = NULL;
+    size_t cap = 0, tmp_cap = 0;
     for (;;) {
         uint64_t k;
         pthread_mutex_lock(&j->mu);
@@ -1457,7 +1616,7 @@ static void *unpack_worker(void *arg)
         pthread_mutex_unlock(&j->mu);
         const seg_t *s = &j->x->segs[j->todo[k]];
         char msg[512], label[600];
-        const uint8_t *bytes = decode_segment(j->x, j->ps, s, &out, &cap, msg, sizeof msg);
+        const uint8_t *bytes = decode_segment(j->x, j->ps, s, &out, &cap, &tmp, &tmp_cap, msg, sizeof msg);
         uint64_t at = j->dst_off ? j->dst_off[k] : s->offset;
         int werr = 0;
         if (bytes && j->fds && pwrite_all(j->fds[j->dst_off ? 0 : s->file], bytes, s->length, at) != 0)
@@ -1475,6 +1634,7 @@ static void *unpack_worker(void *arg)
         pthread_mutex_unlock(&j->mu);
     }
     free(out);
+    free(tmp);
     return NULL;
 }
 

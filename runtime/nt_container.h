@@ -29,6 +29,7 @@
 #define NT_CONTAINER_MAX_PAIRS 32
 #define NT_CONTAINER_CODEC_STORED 0
 #define NT_CONTAINER_CODEC_ZSTD 128    /* bytes no pair codes (headers, other dtypes), as one zstd frame */
+#define NT_CONTAINER_CODEC_FP32_PLANES 5 /* F32: high halves by a bf16 pair, low halves' byte planes by zstd */
 
 /* A coding pair the container may use. Encoders/decoders follow the generated API (T_encode,
  * T_decode) with words passed as bytes: src/dst are aligned to word_bytes. */

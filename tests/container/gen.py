@@ -2,7 +2,8 @@
 """gen.py OUTDIR — deterministic synthetic checkpoints for the container tests (stdlib only).
 
 Writes into OUTDIR:
-  mixed.safetensors    BF16, F16, F32, I32, I64, U8, BOOL and an empty tensor; a header whose
+  mixed.safetensors    BF16, F16, F32 (one of F32 words that once were F16), I32, I64, U8, BOOL
+                       and an empty tensor; a header whose
                        length is odd (so every tensor's data is misaligned in the file),
                        __metadata__, a gap between two tensors and bytes after the last one
   aligned.safetensors  BF16/F16/F32 tensors, header padded to 8 bytes (as the reference writer)
@@ -21,6 +22,7 @@ import struct
 import sys
 
 rng = random.Random(20240417)
+half_rng = random.Random(5)
 
 
 def f32_bits(x):
@@ -100,6 +102,10 @@ def main():
         ("empty", "F32", [0, 4], b""),
         ("tiny.bias", "BF16", [3], enc("BF16", weights(3))),
         ("wide.weight", "F32", [40, 40], enc("F32", weights(1600))),
+        # F32 words that once were F16 (low 13 bits zero), in two halves of different scale: codec
+        # fp32_planes (its own generator, so that the tensors above and below do not change)
+        ("half.weight", "F32", [64, 64], enc("F32", [struct.unpack("<e", struct.pack("<e", half_rng.gauss(0, 0.02 if i < 2048 else 0.2)))[0]
+                                                      for i in range(4096)])),
     ]
     hs, hd = write_st(os.path.join(out, "mixed.safetensors"), t, metadata={"format": "pt", "note": "synthetic"},
                       odd=True, gaps={3: b"\0" * 5, 8: b"gap!"}, trailing=b"trailing bytes")

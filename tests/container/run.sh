@@ -118,7 +118,9 @@ for line in open('$S/tensors.tsv'):
     if n == sys.argv[1]:
         d = open('$S/' + f, 'rb').read()[int(o):int(o) + int(l)]
         open(sys.argv[2], 'wb').write(d)" "$1" "$2"; }
-for tn in emb.weight norm.weight counts wide.weight; do
+check "F32 words that once were F16: codec fp32_planes, at least 1.5:1" sh -c \
+    "test \"\$('$NTC' unpack '$T/rt.mixed.safetensors.ntz' --list | awk -F'\t' '\$3 == \"half.weight\" { print \$5, (\$8 >= 1.5 * \$10) }')\" = '5 1'"
+for tn in emb.weight norm.weight counts wide.weight half.weight; do
     extract "$tn" "$T/want.$tn"
     check "--tensor $tn: exactly its bytes" sh -c \
         "'$NTC' unpack '$T/rt.mixed.safetensors.ntz' --tensor '$tn' -o '$T/got.$tn' && cmp '$T/want.$tn' '$T/got.$tn'"
@@ -146,10 +148,11 @@ check "... and leaves no file" sh -c "test ! -e '$T/nope' && ! ls -a '$T' | grep
 
 # ------------------------------------------------------------------ corruption, truncation, safety
 C=$T/rt.mixed.safetensors.ntz
-for tn in emb.weight conv.weight norm.weight counts wide.weight; do
+for tn in emb.weight conv.weight norm.weight counts wide.weight half.weight; do
     off=$(field "$C" "$tn" 9)
     len=$(field "$C" "$tn" 10)
-    for at in 0 $((len / 2)) $((len - 1)); do
+    # (half.weight: byte 0 is its high halves' pair, 1-8 their stream's size)
+    for at in 0 1 $((len / 2)) $((len - 1)); do
         cp "$C" "$T/bad.ntz"
         flip "$T/bad.ntz" $((off + at))
         echo "previous" >"$T/bad.out"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """small.py OUT.safetensors — a small deterministic checkpoint for the fault sweeps (stdlib only):
-three tensors of weight-like values, BF16 (1024 words), F16 (256) and F32 (128), about 3.5 KB."""
+four tensors of weight-like values, BF16 (1024 words), F16 (256), F32 (128) and F32 words that
+once were F16 (1024), about 5 KB."""
 import json
 import random
 import struct
@@ -22,6 +23,9 @@ tensors = [
     ("w.bf16", "BF16", [1024], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(1024))),
     ("w.f16", "F16", [16, 16], b"".join(struct.pack("<e", rng.gauss(0, 0.05)) for _ in range(256))),
     ("w.f32", "F32", [128], b"".join(struct.pack("<f", rng.gauss(0, 0.1)) for _ in range(128))),
+    # fp32 words that once were fp16 (low 13 bits zero): coded with codec fp32_planes
+    ("w.half", "F32", [1024], b"".join(struct.pack("<f", struct.unpack("<e", struct.pack("<e", rng.gauss(0, 0.1)))[0])
+                                       for _ in range(1024))),
 ]
 header, at = {}, 0
 for name, dt, shape, data in tensors:

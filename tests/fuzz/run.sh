@@ -105,8 +105,7 @@ $NTC pack "$F/seeds-container/s.safetensors" "$F/seeds-container/h.safetensors" 
 rm -f "$F/seeds-container/"*.safetensors
 for c in "$F/seeds-container/"*.ntz; do "$F/container_raw_seed" "$c" "${c%.ntz}.raw" || exit 1; done
 CONTAINER_OBJS="$F/diag.o $F/sema.o $F/lexer.o $F/parser.o"
-for src in compiler/emit_c.c compiler/emit_value.c runtime/nt_tensor_file.c $BD/pairs/bf16_adaptive.c \
-    $BD/pairs/bf16_exp_mant2.c $BD/pairs/fp16_lossless.c $BD/pairs/fp32_lossless.c; do
+for src in compiler/emit_c.c compiler/emit_value.c runtime/nt_tensor_file.c $BD/pairs/*.c; do
     o=$F/c-$(basename "$src" .c).o
     clang -std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
         -Icompiler -Iruntime -I$BD -w -c "$src" -o "$o" || { echo "fuzz: cannot build $src"; exit 1; }
