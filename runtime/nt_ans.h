@@ -437,8 +437,10 @@ NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *nor
 /* ------------------------------------------------------------------ tANS tables */
 
 /* A decode table cell: the state's symbol, how many state bits to read, and the base of the next
- * state; shr = 63 - nb, so that the fast decoder reads the nb bits at the top of a 64-bit window
- * as (window >> shr) >> 1, which is right for nb = 0 too. */
+ * state; shr = 64 - nb, so that the fast decoder reads the nb bits at the top of a 64-bit window
+ * as window >> shr. shr = 0 marks the cells the fast decoder leaves to its slow path: the escape
+ * cell's, and those with nb = 0 (a symbol of probability above 1/2), where that shift is not
+ * defined. */
 typedef struct {
     uint16_t base;
     uint8_t nb;
@@ -493,7 +495,7 @@ NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint16_t *sym_word, i
         int nb = log - nt_ans_highbit32(x);
         dt[u].sym = s;
         dt[u].nb = (uint8_t)nb;
-        dt[u].shr = (uint8_t)(63 - nb);
+        dt[u].shr = (uint8_t)(nb == 0 || s == nsym - 1 ? 0 : 64 - nb); /* nsym - 1: the escape */
         dt[u].base = (uint16_t)((x << nb) - size);
         dt[u].word = sym_word ? sym_word[s] : 0;
     }
@@ -1175,29 +1177,34 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 #define NT_TANS_WINDOW() (win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7))
 #define NT_TANS_FAST_WORD(S, J)                                                                     \
     do {                                                                                            \
-        const nt_tans_dcell e = dt[S];                                                              \
+        const nt_tans_dcell *const e = &dt[S];                                                       \
         if ((J) % per == 0)                                                                         \
             NT_TANS_WINDOW();                                                                       \
-        if (NT_UNLIKELY(e.sym == esc)) {                                                            \
-            uint32_t bits_;                                                                         \
-            int code_;                                                                              \
-            pos = nt_tans_escape(buf, avail - p, pos, e.nb, c->code_bits, &bits_, &code_);          \
-            if (code_ >= c->ncodes)                                                                 \
-                return NT_ERR_CORRUPT_DATA;                                                         \
-            S = e.base + bits_;                                                                     \
+        if (NT_UNLIKELY(e->shr == 0)) {                                                              \
+            uint32_t bits_ = 0;                                                                     \
+            int code_ = e->sym;                                                                      \
+            if (e->sym == esc) {                                                                     \
+                pos = nt_tans_escape(buf, avail - p, pos, e->nb, c->code_bits, &bits_, &code_);      \
+                if (code_ >= c->ncodes)                                                             \
+                    return NT_ERR_CORRUPT_DATA;                                                     \
+            }                                                                                       \
+            S = e->base + bits_; /* (nb = 0: no state bits) */                                      \
             NT_TANS_WINDOW();                                                                       \
-            nt_store_word(dst, i0 + i + (J), join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
-                          c->word_bytes);                                                           \
+            if (c->sym_word)                                                                        \
+                out16[i + (J)] = (uint16_t)join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R));   \
+            else                                                                                    \
+                nt_store_word(dst, i0 + i + (J), join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
+                              c->word_bytes);                                                       \
         } else {                                                                                    \
             /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the      \
              * symbol's part from the cell when the codec has sym_word */                           \
-            S = e.base + (uint32_t)((win >> e.shr) >> 1);                                           \
-            win <<= e.nb;                                                                           \
-            pos += e.nb; /* from the cell, not the window: the next load need not wait */          \
+            S = e->base + (uint32_t)(win >> e->shr);                                                  \
+            win <<= e->nb;                                                                           \
+            pos += e->nb; /* from the cell, not the window: the next load need not wait */          \
             if (c->sym_word)                                                                        \
-                out16[i + (J)] = (uint16_t)(e.word | join(0, nt_ans_raw_uniform(raw, raw_size, i + (J), R))); \
+                out16[i + (J)] = (uint16_t)(e->word | join(0, nt_ans_raw_uniform(raw, raw_size, i + (J), R))); \
             else                                                                                    \
-                nt_store_word(dst, i0 + i + (J), join(e.sym, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
+                nt_store_word(dst, i0 + i + (J), join(e->sym, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
                               c->word_bytes);                                                       \
         }                                                                                           \
     } while (0)
