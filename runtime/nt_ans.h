@@ -1010,24 +1010,29 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         const int escaped_ = !c->adaptive && t->norm[code_] == 0;                                   \
         const nt_tans_csym cs_ = t->tans_csym[escaped_ ? esc : code_];                              \
         const int nb_ = (int)((S + cs_.delta_nb) >> 16);                                            \
-        if (NT_UNLIKELY(escaped_))                                                                  \
+        if (NT_UNLIKELY(escaped_)) {                                                                \
+            nt_bitw_flush(w); /* (prepend takes at most 32 pending bits) */                         \
             nt_bitw_prepend(w, (uint64_t)code_, c->code_bits);                                      \
+        }                                                                                           \
         nt_bitw_add(w, S & ((1u << nb_) - 1), nb_);                                                 \
         if (FLUSH)                                                                                  \
             nt_bitw_flush(w);                                                                       \
         S = t->tans_state[(int32_t)(S >> nb_) + cs_.find_state];                                    \
     } while (0)
+            /* A word adds at most `log` bits and a flush leaves at most 7 pending: with log <= 14,
+             * four words fit in the 64-bit accumulator between flushes. */
+            const int flush2 = log > 14;
             while (i > i0) {
                 i -= (size_t)lanes;
                 if (lanes > 4) {
                     NT_TANS_ENC_WORD(s7, i + 7, 0);
-                    NT_TANS_ENC_WORD(s6, i + 6, 1);
+                    NT_TANS_ENC_WORD(s6, i + 6, flush2);
                     NT_TANS_ENC_WORD(s5, i + 5, 0);
                     NT_TANS_ENC_WORD(s4, i + 4, 1);
                 }
                 if (lanes > 2) {
                     NT_TANS_ENC_WORD(s3, i + 3, 0);
-                    NT_TANS_ENC_WORD(s2, i + 2, 1);
+                    NT_TANS_ENC_WORD(s2, i + 2, flush2);
                 }
                 if (lanes > 1)
                     NT_TANS_ENC_WORD(s1, i + 1, 0);
