@@ -1180,10 +1180,10 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 /* One word of lane J with state S: a new window first when J starts one. An escape is decoded
  * by the careful reader, after which the window is reloaded. */
 #define NT_TANS_WINDOW() (win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7))
-#define NT_TANS_FAST_WORD(S, J)                                                                     \
+#define NT_TANS_FAST_WORD(S, J, PER)                                                                \
     do {                                                                                            \
         const nt_tans_dcell *const e = &dt[S];                                                       \
-        if ((J) % per == 0)                                                                         \
+        if ((J) % (PER) == 0)                                                                       \
             NT_TANS_WINDOW();                                                                       \
         if (NT_UNLIKELY(e->shr == 0)) {                                                              \
             uint32_t bits_ = 0;                                                                     \
@@ -1222,24 +1222,35 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                         size_t rounds = (size_t)((pos_end - pos - 1) / round_bits) + 1;
                         if (rounds > (i_end - i) / (size_t)lanes)
                             rounds = (i_end - i) / (size_t)lanes;
-                        for (; rounds > 0; rounds--) {
-                        NT_TANS_FAST_WORD(s0, 0);
-                        if (lanes > 1)
-                            NT_TANS_FAST_WORD(s1, 1);
-                        if (lanes > 2) {
-                            NT_TANS_FAST_WORD(s2, 2);
-                            NT_TANS_FAST_WORD(s3, 3);
-                        }
-                        if (lanes > 4) {
-                            NT_TANS_FAST_WORD(s4, 4);
-                            NT_TANS_FAST_WORD(s5, 5);
-                            NT_TANS_FAST_WORD(s6, 6);
-                            NT_TANS_FAST_WORD(s7, 7);
-                        }
-                        i += (size_t)lanes;
+/* One round: a word of each lane, a new window every PER words. */
+#define NT_TANS_ROUNDS(PER)                                                                         \
+    for (; rounds > 0; rounds--) {                                                                  \
+        NT_TANS_FAST_WORD(s0, 0, PER);                                                              \
+        if (lanes > 1)                                                                              \
+            NT_TANS_FAST_WORD(s1, 1, PER);                                                          \
+        if (lanes > 2) {                                                                            \
+            NT_TANS_FAST_WORD(s2, 2, PER);                                                          \
+            NT_TANS_FAST_WORD(s3, 3, PER);                                                          \
+        }                                                                                           \
+        if (lanes > 4) {                                                                            \
+            NT_TANS_FAST_WORD(s4, 4, PER);                                                          \
+            NT_TANS_FAST_WORD(s5, 5, PER);                                                          \
+            NT_TANS_FAST_WORD(s6, 6, PER);                                                          \
+            NT_TANS_FAST_WORD(s7, 7, PER);                                                          \
+        }                                                                                           \
+        i += (size_t)lanes;                                                                         \
+    }
+                        /* One window a round (table_log <= 14 with 4 lanes) is the usual case:
+                         * with PER a constant, the test of each word folds away even when the
+                         * table size is only known at run time (adaptive models). */
+                        if (per == lanes) {
+                            NT_TANS_ROUNDS(lanes)
+                        } else {
+                            NT_TANS_ROUNDS(per)
                         }
                     }
                 }
+#undef NT_TANS_ROUNDS
 #undef NT_TANS_FAST_WORD
 #undef NT_TANS_WINDOW
                 r.pos = pos;
