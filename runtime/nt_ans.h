@@ -893,6 +893,39 @@ NT_INLINE size_t nt_ans_put_raw_part(const nt_ans_codec *c, const void *src, siz
         }
         return nc;
     }
+    if (uniform && R > 0 && R <= 32) {
+        /* Every word R bits: packed through a 64-bit accumulator, 32 bits stored at a time. */
+        const size_t bytes = nt_ans_raw_part_size(c, nc);
+        uint64_t acc = 0;
+        int nacc = 0;
+        uint8_t tail[4];
+        if (bytes > cap)
+            return NT_ERROR(DST_TOO_SMALL);
+        for (size_t i = 0; i < nc; i++) {
+            uint64_t raw;
+            split(nt_load_word(src, i0 + i, c->word_bytes), &raw);
+            acc = (acc << R) | raw;
+            nacc += R;
+            if (nacc >= 32) {
+                const uint32_t v = (uint32_t)(acc >> (nacc - 32));
+                nacc -= 32;
+                dst[at] = (uint8_t)(v >> 24);
+                dst[at + 1] = (uint8_t)(v >> 16);
+                dst[at + 2] = (uint8_t)(v >> 8);
+                dst[at + 3] = (uint8_t)v;
+                at += 4;
+            }
+        }
+        if (nacc > 0) { /* the last bits, then zeros to the byte */
+            const uint32_t v = (uint32_t)(acc << (32 - nacc));
+            tail[0] = (uint8_t)(v >> 24);
+            tail[1] = (uint8_t)(v >> 16);
+            tail[2] = (uint8_t)(v >> 8);
+            tail[3] = (uint8_t)v;
+            memcpy(dst + at, tail, bytes - at);
+        }
+        return bytes;
+    }
     {
         /* Generic: count the bytes first (for the varint), then pack. */
         uint64_t bits = 0;
@@ -1082,25 +1115,28 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 /* ------------------------------------------------------------------ block decoder */
 
 /* Raw bits of word k of a chunk whose codes all have R raw bits (R <= 57). */
+/* The raw part's bits from bit `bit` on, at the top of a 64-bit value (zeros past the end). */
+NT_INLINE uint64_t nt_ans_raw_window(const uint8_t *raw, size_t raw_size, uint64_t bit)
+{
+    const size_t byte = (size_t)(bit >> 3);
+    uint64_t v;
+    if (byte + 8 <= raw_size) {
+        v = nt_ans_load_be64(raw + byte);
+    } else {
+        v = 0;
+        for (size_t b = 0; b < 8; b++)
+            v = (v << 8) | (byte + b < raw_size ? raw[byte + b] : 0);
+    }
+    return v << (bit & 7);
+}
+
 NT_INLINE uint64_t nt_ans_raw_uniform(const uint8_t *raw, size_t raw_size, size_t k, int R)
 {
     if (R == 8)
         return raw[k];
     if (R == 16)
         return ((uint64_t)raw[2 * k] << 8) | raw[2 * k + 1];
-    {
-        const uint64_t bit = (uint64_t)k * (uint64_t)R;
-        const size_t byte = (size_t)(bit >> 3);
-        uint64_t v;
-        if (byte + 8 <= raw_size) {
-            v = nt_ans_load_be64(raw + byte);
-        } else {
-            v = 0;
-            for (size_t b = 0; b < 8; b++)
-                v = (v << 8) | (byte + b < raw_size ? raw[byte + b] : 0);
-        }
-        return ((v << (bit & 7)) >> 1) >> (63 - R);
-    }
+    return (nt_ans_raw_window(raw, raw_size, (uint64_t)k * (uint64_t)R) >> 1) >> (63 - R);
 }
 
 /* An escaped word met by the fast path: its state bits and its code, read with every check and
@@ -1175,8 +1211,12 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 const uint8_t *buf = src + p;
                 const uint64_t pos_end = r.fast_end > round_bits ? r.fast_end - round_bits : 0;
                 uint16_t *const out16 = (uint16_t *)dst + i0; /* used only with sym_word */
-                uint64_t pos = r.pos, win = 0;
+                uint64_t pos = r.pos, win = 0, rwin = 0;
+                const int raw_round = R != 8 && R != 16 && R > 0 && lanes * R <= 57;
                 NT_LANES_LOAD(st);
+/* The raw bits of word J of the round. */
+#define NT_TANS_RAW(J)                                                                              \
+    (raw_round ? (rwin << ((J) * R)) >> (64 - R) : nt_ans_raw_uniform(raw, raw_size, i + (J), R))
 /* One word of lane J with state S: a new window first when J starts one. An escape is decoded
  * by the careful reader, after which the window is reloaded. */
 #define NT_TANS_WINDOW() (win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7))
@@ -1196,9 +1236,9 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             S = e->base + bits_; /* (nb = 0: no state bits) */                                      \
             NT_TANS_WINDOW();                                                                       \
             if (c->sym_word)                                                                        \
-                out16[i + (J)] = (uint16_t)join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R));   \
+                out16[i + (J)] = (uint16_t)join(code_, NT_TANS_RAW(J));   \
             else                                                                                    \
-                nt_store_word(dst, i0 + i + (J), join(code_, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
+                nt_store_word(dst, i0 + i + (J), join(code_, NT_TANS_RAW(J)), \
                               c->word_bytes);                                                       \
         } else {                                                                                    \
             /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the      \
@@ -1207,9 +1247,9 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             win <<= e->nb;                                                                           \
             pos += e->nb; /* from the cell, not the window: the next load need not wait */          \
             if (c->sym_word)                                                                        \
-                out16[i + (J)] = (uint16_t)(e->word | join(0, nt_ans_raw_uniform(raw, raw_size, i + (J), R))); \
+                out16[i + (J)] = (uint16_t)(e->word | join(0, NT_TANS_RAW(J))); \
             else                                                                                    \
-                nt_store_word(dst, i0 + i + (J), join(e->sym, nt_ans_raw_uniform(raw, raw_size, i + (J), R)), \
+                nt_store_word(dst, i0 + i + (J), join(e->sym, NT_TANS_RAW(J)), \
                               c->word_bytes);                                                       \
         }                                                                                           \
     } while (0)
@@ -1222,9 +1262,12 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                         size_t rounds = (size_t)((pos_end - pos - 1) / round_bits) + 1;
                         if (rounds > (i_end - i) / (size_t)lanes)
                             rounds = (i_end - i) / (size_t)lanes;
-/* One round: a word of each lane, a new window every PER words. */
+/* One round: a word of each lane, a new window every PER words; with raw widths other than 8
+ * and 16 that fit lanes times over in 57 bits, one window of raw bits a round too. */
 #define NT_TANS_ROUNDS(PER)                                                                         \
     for (; rounds > 0; rounds--) {                                                                  \
+        if (raw_round)                                                                              \
+            rwin = nt_ans_raw_window(raw, raw_size, (uint64_t)i * (uint64_t)R);                     \
         NT_TANS_FAST_WORD(s0, 0, PER);                                                              \
         if (lanes > 1)                                                                              \
             NT_TANS_FAST_WORD(s1, 1, PER);                                                          \
@@ -1252,6 +1295,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 }
 #undef NT_TANS_ROUNDS
 #undef NT_TANS_FAST_WORD
+#undef NT_TANS_RAW
 #undef NT_TANS_WINDOW
                 r.pos = pos;
                 NT_LANES_SAVE(st);
