@@ -91,8 +91,8 @@ static const builtin_t builtins[] = {
 static int ir_code_of(const void *ctx, uint32_t key, int *raw_bits)
 {
     const nt_type *t = ctx;
-    uint64_t raw, w = t->word_bits > 16 ? (uint64_t)key << (t->word_bits - 16) : key;
-    int c = nt_word_code(t, w, &raw);
+    uint64_t w = t->word_bits > 16 ? (uint64_t)key << (t->word_bits - 16) : key;
+    int c = nt_word_code(t, w, NULL);
     *raw_bits = c >= 0 ? t->codes[c].raw_bits : t->word_bits;
     return c;
 }
@@ -312,6 +312,7 @@ static int pairs_setup(void)
         p->code_of = ir_code_of;
         p->ctx = t;
         p->ncodes = t->ncodes;
+        p->block = t->model == NT_MODEL_ADAPTIVE ? t->block : 0;
     }
     return 0;
 }

@@ -1162,11 +1162,12 @@ int nt_word_code(const nt_type *t, uint64_t word, uint64_t *raw)
         code = code << 1 | (int)(word >> t->code_pos[k] & 1);
         code_mask |= (uint64_t)1 << t->code_pos[k];
     }
-    for (int b = t->word_bits - 1; b >= 0; b--)
-        if (!(code_mask >> b & 1))
-            r = r << 1 | (word >> b & 1);
-    if (raw)
+    if (raw) {
+        for (int b = t->word_bits - 1; b >= 0; b--)
+            if (!(code_mask >> b & 1))
+                r = r << 1 | (word >> b & 1);
         *raw = r;
+    }
     return code;
 }
 

@@ -641,6 +641,19 @@ static int zstd_segment(scratch_t *s, const seg_t *sg, const uint8_t *src, const
     return 0;
 }
 
+/* Whether pair k need not be tried on n words: a pair tried before had the same bound and one
+ * model covers the n words in both, so they code them alike (the same codes, one table each). */
+static int same_as_tried(const pairs_t *ps, const double *bits, const int *tried, int k, uint64_t n)
+{
+    const nt_pair *p = ps->tab[k].p;
+    if (p->block && p->block < n)
+        return 0;
+    for (int j = 0; j < k; j++)
+        if (tried[j] && bits[j] == bits[k] && (!ps->tab[j].p->block || ps->tab[j].p->block >= n))
+            return 1;
+    return 0;
+}
+
 /* Codec fp32_planes (spec/container.md): n fp32 words (little-endian bytes at w) as their high
  * halves, a stream of a bf16 pair, then their low halves as one zstd frame of two byte planes
  * (every word's byte 0, then every word's byte 1). It pays where the low mantissa bits are not
@@ -695,6 +708,7 @@ static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uin
                           int *cur, int *have, const uint8_t **payload, uint64_t *psize, int *codec)
 {
     double bits[NT_CONTAINER_MAX_PAIRS], best = -1;
+    int tried[NT_CONTAINER_MAX_PAIRS] = {0};
     const size_t zcap = ZSTD_compressBound((size_t)(2 * n));
     uint8_t *hi, *lo, *zlo;
     size_t z;
@@ -720,8 +734,10 @@ static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uin
         const nt_pair *p = ps->tab[k].p;
         size_t hcap, r;
         uint8_t *o;
-        if (bits[k] < 0 || p == ps->forced || p->id > 255 || bits[k] > best * 1.002 + 2048 * 8)
+        if (bits[k] < 0 || p == ps->forced || p->id > 255 || bits[k] > best * 1.002 + 2048 * 8 ||
+            same_as_tried(ps, bits, tried, k, n))
             continue;
+        tried[k] = 1;
         hcap = p->compress_bound((size_t)n);
         if (grow(&s->out[*cur], &s->out_cap[*cur], PLANES_HEAD + hcap + z) != 0)
             return -1;
@@ -751,6 +767,7 @@ static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const 
                         uint64_t *psize, int *codec, double *bits_out)
 {
     double bits[NT_CONTAINER_MAX_PAIRS];
+    int tried[NT_CONTAINER_MAX_PAIRS] = {0};
     const int wb = sg->word_bytes;
     const uint8_t *w = src;
     uint64_t n;
@@ -794,6 +811,9 @@ static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const 
                 continue;
             if (forced < 0 && ps->forced == p)
                 continue; /* a forced type is only used where it applies */
+            if (forced < 0 && same_as_tried(ps, bits, tried, k, n))
+                continue;
+            tried[k] = 1;
             /* Room for the stored size: a result that does not fit is not worth keeping. */
             cap = (size_t)sg->length + 1024;
             if (grow(&s->out[cur], &s->out_cap[cur], cap) != 0)

@@ -48,6 +48,7 @@ typedef struct nt_pair {
     int (*code_of)(const void *ctx, uint32_t key, int *raw_bits);
     const void *ctx;
     int ncodes;
+    uint64_t block;             /* words per model block (adaptive per block), 0: one model per stream */
 } nt_pair;
 
 typedef struct {
