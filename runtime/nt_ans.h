@@ -1212,11 +1212,16 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 const uint64_t pos_end = r.fast_end > round_bits ? r.fast_end - round_bits : 0;
                 uint16_t *const out16 = (uint16_t *)dst + i0; /* used only with sym_word */
                 uint64_t pos = r.pos, win = 0, rwin = 0;
-                const int raw_round = R != 8 && R != 16 && R > 0 && lanes * R <= 57;
+                /* raw widths other than 8 and 16: one 64-bit window of raw bits serves rper words */
+                const int raw_win = R != 8 && R != 16 && R > 0 && R <= 57;
+                const int rper = raw_win ? (57 / R < lanes ? 57 / R : lanes) : 1;
                 NT_LANES_LOAD(st);
-/* The raw bits of word J of the round. */
+/* The raw bits of word J of the round (the window loaded by NT_TANS_RAW_LOAD). */
+#define NT_TANS_RAW_LOAD(J)                                                                         \
+    if (raw_win && (J) % rper == 0)                                                                 \
+        rwin = nt_ans_raw_window(raw, raw_size, (uint64_t)(i + (J)) * (uint64_t)R)
 #define NT_TANS_RAW(J)                                                                              \
-    (raw_round ? (rwin << ((J) * R)) >> (64 - R) : nt_ans_raw_uniform(raw, raw_size, i + (J), R))
+    (raw_win ? (rwin << ((J) % rper * R)) >> (64 - R) : nt_ans_raw_uniform(raw, raw_size, i + (J), R))
 /* One word of lane J with state S: a new window first when J starts one. An escape is decoded
  * by the careful reader, after which the window is reloaded. */
 #define NT_TANS_WINDOW() (win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7))
@@ -1225,6 +1230,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         const nt_tans_dcell *const e = &dt[S];                                                       \
         if ((J) % (PER) == 0)                                                                       \
             NT_TANS_WINDOW();                                                                       \
+        NT_TANS_RAW_LOAD(J);                                                                        \
         if (NT_UNLIKELY(e->shr == 0)) {                                                              \
             uint32_t bits_ = 0;                                                                     \
             int code_ = e->sym;                                                                      \
@@ -1262,12 +1268,9 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                         size_t rounds = (size_t)((pos_end - pos - 1) / round_bits) + 1;
                         if (rounds > (i_end - i) / (size_t)lanes)
                             rounds = (i_end - i) / (size_t)lanes;
-/* One round: a word of each lane, a new window every PER words; with raw widths other than 8
- * and 16 that fit lanes times over in 57 bits, one window of raw bits a round too. */
+/* One round: a word of each lane, a new window every PER words. */
 #define NT_TANS_ROUNDS(PER)                                                                         \
     for (; rounds > 0; rounds--) {                                                                  \
-        if (raw_round)                                                                              \
-            rwin = nt_ans_raw_window(raw, raw_size, (uint64_t)i * (uint64_t)R);                     \
         NT_TANS_FAST_WORD(s0, 0, PER);                                                              \
         if (lanes > 1)                                                                              \
             NT_TANS_FAST_WORD(s1, 1, PER);                                                          \
@@ -1295,6 +1298,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 }
 #undef NT_TANS_ROUNDS
 #undef NT_TANS_FAST_WORD
+#undef NT_TANS_RAW_LOAD
 #undef NT_TANS_RAW
 #undef NT_TANS_WINDOW
                 r.pos = pos;
