@@ -1114,7 +1114,6 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 
 /* ------------------------------------------------------------------ block decoder */
 
-/* Raw bits of word k of a chunk whose codes all have R raw bits (R <= 57). */
 /* The raw part's bits from bit `bit` on, at the top of a 64-bit value (zeros past the end). */
 NT_INLINE uint64_t nt_ans_raw_window(const uint8_t *raw, size_t raw_size, uint64_t bit)
 {
@@ -1130,6 +1129,7 @@ NT_INLINE uint64_t nt_ans_raw_window(const uint8_t *raw, size_t raw_size, uint64
     return v << (bit & 7);
 }
 
+/* Raw bits of word k of a chunk whose codes all have R raw bits (R <= 57). */
 NT_INLINE uint64_t nt_ans_raw_uniform(const uint8_t *raw, size_t raw_size, size_t k, int R)
 {
     if (R == 8)
@@ -1137,22 +1137,6 @@ NT_INLINE uint64_t nt_ans_raw_uniform(const uint8_t *raw, size_t raw_size, size_
     if (R == 16)
         return ((uint64_t)raw[2 * k] << 8) | raw[2 * k + 1];
     return (nt_ans_raw_window(raw, raw_size, (uint64_t)k * (uint64_t)R) >> 1) >> (63 - R);
-}
-
-/* An escaped word met by the fast path: its state bits and its code, read with every check and
- * kept out of line so that the fast path keeps its registers. Returns the new bit position. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-NT_FN uint64_t nt_tans_escape(const uint8_t *buf, size_t size, uint64_t pos, int nb, int code_bits, uint32_t *bits,
-                              int *code)
-{
-    nt_bitr r;
-    nt_bitr_init(&r, buf, size);
-    r.pos = pos;
-    *bits = (uint32_t)nt_bitr_read(&r, nb);
-    *code = (int)nt_bitr_read(&r, code_bits);
-    return r.pos;
 }
 
 /* Decodes the n words of one block from src (avail bytes); *used is set to the bytes the block
@@ -1202,64 +1186,67 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         }
         if (c->coder == 0) {
             const nt_tans_dcell *dt = t->tans_dt;
+            const int fast = uniform && R <= 57 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8) &&
+                             c->chunk % 8 == 0;
+            size_t i_stop = nc; /* where the careful path hands back to the fast one */
+          again:
             /* Fast path: rounds of `lanes` words (lanes 1, 2, 4 or 8, all codes with the same raw
              * width); one 64-bit window of ANS bits serves `per` words, and every 8-byte load stays
-             * inside the buffer. The states are named scalars so that they stay in registers. */
-            if (uniform && R <= 57 && (lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8)) {
+             * inside the buffer. The states are named scalars so that they stay in registers; a
+             * cell it does not take (an escape, no state bits) sends the rest of that round to the
+             * careful path, which hands back at the round's end: no call inside the loop. */
+            if (fast) {
                 const int per = 57 / log < lanes ? 57 / log : lanes;
                 const uint64_t round_bits = (uint64_t)lanes * (uint64_t)(log + c->code_bits);
-                const uint8_t *buf = src + p;
-                const uint64_t pos_end = r.fast_end > round_bits ? r.fast_end - round_bits : 0;
-                uint16_t *const out16 = (uint16_t *)dst + i0; /* used only with sym_word */
-                uint64_t pos = r.pos, win = 0, rwin = 0;
+                /* Positions count bits from the start of the raw part, which the ANS part follows
+                 * (one base pointer for both). In the loop the ANS part has 8 bytes to spare, so
+                 * a window of raw bits (whose bits past the raw part go unused) is in bounds. */
+                const uint64_t rbase = (uint64_t)raw_size * 8;
+                const uint64_t pos_end = (r.fast_end > round_bits ? r.fast_end - round_bits : 0) + rbase;
+                uint64_t pos = r.pos + rbase, win = 0, rwin = 0;
                 /* raw widths other than 8 and 16: one 64-bit window of raw bits serves rper words */
                 const int raw_win = R != 8 && R != 16 && R > 0 && R <= 57;
                 const int rper = raw_win ? (57 / R < lanes ? 57 / R : lanes) : 1;
                 NT_LANES_LOAD(st);
-/* The raw bits of word J of the round (the window loaded by NT_TANS_RAW_LOAD). */
+/* In a batch of rounds, pointers instead of indices, so that the lane states keep their
+ * registers: ob, the output of the round's first word; rp (raw widths 8 and 16), its raw bytes;
+ * rbit (other widths), its first raw bit. */
 #define NT_TANS_RAW_LOAD(J)                                                                         \
     if (raw_win && (J) % rper == 0)                                                                 \
-        rwin = nt_ans_raw_window(raw, raw_size, (uint64_t)(i + (J)) * (uint64_t)R)
+        rwin = nt_ans_load_be64(raw + ((rbit + (uint64_t)(J) * (uint64_t)R) >> 3))                 \
+               << ((rbit + (uint64_t)(J) * (uint64_t)R) & 7)
 #define NT_TANS_RAW(J)                                                                              \
-    (raw_win ? (rwin << ((J) % rper * R)) >> (64 - R) : nt_ans_raw_uniform(raw, raw_size, i + (J), R))
-/* One word of lane J with state S: a new window first when J starts one. An escape is decoded
- * by the careful reader, after which the window is reloaded. */
-#define NT_TANS_WINDOW() (win = nt_ans_load_be64(buf + (pos >> 3)) << (pos & 7))
+    (raw_win ? (rwin << ((J) % rper * R)) >> (64 - R)                                               \
+             : R == 8 ? (uint64_t)rp[J] : ((uint64_t)rp[2 * (J)] << 8) | rp[2 * (J) + 1])
+#define NT_TANS_STORE(J, W)                                                                         \
+    do {                                                                                            \
+        if (c->sym_word)                                                                            \
+            ((uint16_t *)ob)[J] = (uint16_t)(W);                                                    \
+        else                                                                                        \
+            nt_store_word(ob, (J), (W), c->word_bytes);                                             \
+    } while (0)
+/* One word of lane J with state S: a new window first when J starts one. An escape (and a cell
+ * with no state bits) is decoded by the careful reader, after which the window is reloaded. */
+#define NT_TANS_WINDOW() (win = nt_ans_load_be64(raw + (pos >> 3)) << (pos & 7))
 #define NT_TANS_FAST_WORD(S, J, PER)                                                                \
     do {                                                                                            \
-        const nt_tans_dcell *const e = &dt[S];                                                       \
+        const nt_tans_dcell *const e = &dt[S];                                                      \
         if ((J) % (PER) == 0)                                                                       \
             NT_TANS_WINDOW();                                                                       \
         NT_TANS_RAW_LOAD(J);                                                                        \
-        if (NT_UNLIKELY(e->shr == 0)) {                                                              \
-            uint32_t bits_ = 0;                                                                     \
-            int code_ = e->sym;                                                                      \
-            if (e->sym == esc) {                                                                     \
-                pos = nt_tans_escape(buf, avail - p, pos, e->nb, c->code_bits, &bits_, &code_);      \
-                if (code_ >= c->ncodes)                                                             \
-                    return NT_ERR_CORRUPT_DATA;                                                     \
-            }                                                                                       \
-            S = e->base + bits_; /* (nb = 0: no state bits) */                                      \
-            NT_TANS_WINDOW();                                                                       \
-            if (c->sym_word)                                                                        \
-                out16[i + (J)] = (uint16_t)join(code_, NT_TANS_RAW(J));   \
-            else                                                                                    \
-                nt_store_word(dst, i0 + i + (J), join(code_, NT_TANS_RAW(J)), \
-                              c->word_bytes);                                                       \
+        if (NT_UNLIKELY(e->shr == 0)) {                                                             \
+            i = (size_t)(ob - (uint8_t *)dst) / (size_t)c->word_bytes - i0 + (J);                   \
+            goto fast_exit;                                                                         \
         } else {                                                                                    \
             /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the      \
              * symbol's part from the cell when the codec has sym_word */                           \
-            S = e->base + (uint32_t)(win >> e->shr);                                                  \
-            win <<= e->nb;                                                                           \
+            S = e->base + (uint32_t)(win >> e->shr);                                                \
+            win <<= e->nb;                                                                          \
             pos += e->nb; /* from the cell, not the window: the next load need not wait */          \
-            if (c->sym_word)                                                                        \
-                out16[i + (J)] = (uint16_t)(e->word | join(0, NT_TANS_RAW(J))); \
-            else                                                                                    \
-                nt_store_word(dst, i0 + i + (J), join(e->sym, NT_TANS_RAW(J)), \
-                              c->word_bytes);                                                       \
+            NT_TANS_STORE(J, c->sym_word ? e->word | join(0, NT_TANS_RAW(J)) : join(e->sym, NT_TANS_RAW(J))); \
         }                                                                                           \
     } while (0)
-                if (c->chunk % 8 == 0) {
+                {
                     /* (lane of word i0 + i is i mod lanes: chunks are multiples of 8 words) */
                     /* Batches of rounds that cannot run past the end of the words or, taking the
                      * most bits a round can take, past pos_end: only a counter to check inside. */
@@ -1268,6 +1255,11 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                         size_t rounds = (size_t)((pos_end - pos - 1) / round_bits) + 1;
                         if (rounds > (i_end - i) / (size_t)lanes)
                             rounds = (i_end - i) / (size_t)lanes;
+                        {
+                            const size_t nr = rounds;
+                            uint8_t *ob = (uint8_t *)dst + (i0 + i) * (size_t)c->word_bytes;
+                            const uint8_t *rp = raw + (raw_win ? 0 : i * (size_t)(R / 8));
+                            uint64_t rbit = (uint64_t)i * (uint64_t)R;
 /* One round: a word of each lane, a new window every PER words. */
 #define NT_TANS_ROUNDS(PER)                                                                         \
     for (; rounds > 0; rounds--) {                                                                  \
@@ -1284,28 +1276,41 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             NT_TANS_FAST_WORD(s6, 6, PER);                                                          \
             NT_TANS_FAST_WORD(s7, 7, PER);                                                          \
         }                                                                                           \
-        i += (size_t)lanes;                                                                         \
+        ob += (size_t)lanes * (size_t)c->word_bytes;                                                \
+        if (raw_win)                                                                                \
+            rbit += (uint64_t)lanes * (uint64_t)R;                                                  \
+        else                                                                                        \
+            rp += (size_t)lanes * (size_t)(R / 8);                                                  \
     }
-                        /* One window a round (table_log <= 14 with 4 lanes) is the usual case:
-                         * with PER a constant, the test of each word folds away even when the
-                         * table size is only known at run time (adaptive models). */
-                        if (per == lanes) {
-                            NT_TANS_ROUNDS(lanes)
-                        } else {
-                            NT_TANS_ROUNDS(per)
+                            /* One window a round (table_log <= 14 with 4 lanes) is the usual
+                             * case: with PER a constant, the test of each word folds away even
+                             * when the table size is only known at run time (adaptive models). */
+                            if (per == lanes) {
+                                NT_TANS_ROUNDS(lanes)
+                            } else {
+                                NT_TANS_ROUNDS(per)
+                            }
+                            i += nr * (size_t)lanes;
                         }
                     }
                 }
 #undef NT_TANS_ROUNDS
 #undef NT_TANS_FAST_WORD
+#undef NT_TANS_STORE
 #undef NT_TANS_RAW_LOAD
 #undef NT_TANS_RAW
 #undef NT_TANS_WINDOW
-                r.pos = pos;
+                i_stop = nc;
+                if (0) {
+                  fast_exit: /* word i, lane J: the careful path takes the round's lanes J.. */
+                    i_stop = i + (size_t)lanes - (i % (size_t)lanes);
+                }
+                r.pos = pos - rbase;
                 NT_LANES_SAVE(st);
             }
-            /* Careful path: the rest of the chunk, with every check. */
-            for (; i < nc; i++) {
+            /* Careful path: the rest of the chunk (or of a round the fast path left), with every
+             * check. */
+            for (; i < i_stop; i++) {
                 uint32_t *x = &st[(i0 + i) % (size_t)lanes];
                 const nt_tans_dcell e = dt[*x];
                 int code = e.sym;
@@ -1323,6 +1328,8 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 if (nt_bitr_over(&rr))
                     return NT_ERR_CORRUPT_DATA;
             }
+            if (i < nc)
+                goto again;
         } else {
             const uint32_t mask = (1u << log) - 1;
             const nt_rans_dcell *dt = t->rans_dt;
