@@ -1216,8 +1216,10 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         rwin = nt_ans_load_be64(raw + ((rbit + (uint64_t)(J) * (uint64_t)R) >> 3))                 \
                << ((rbit + (uint64_t)(J) * (uint64_t)R) & 7)
 #define NT_TANS_RAW(J)                                                                              \
-    (raw_win ? (rwin << ((J) % rper * R)) >> (64 - R)                                               \
-             : R == 8 ? (uint64_t)rp[J] : ((uint64_t)rp[2 * (J)] << 8) | rp[2 * (J) + 1])
+    (raw_win  ? (rwin << ((J) % rper * R)) >> (64 - R)                                              \
+     : R == 8 ? (uint64_t)rp[J]                                                                     \
+     : R == 16 ? ((uint64_t)rp[2 * (J)] << 8) | rp[2 * (J) + 1]                                     \
+               : 0) /* R = 0: no raw bits */
 #define NT_TANS_STORE(J, W)                                                                         \
     do {                                                                                            \
         if (c->sym_word)                                                                            \
