@@ -1114,31 +1114,6 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 
 /* ------------------------------------------------------------------ block decoder */
 
-/* The raw part's bits from bit `bit` on, at the top of a 64-bit value (zeros past the end). */
-NT_INLINE uint64_t nt_ans_raw_window(const uint8_t *raw, size_t raw_size, uint64_t bit)
-{
-    const size_t byte = (size_t)(bit >> 3);
-    uint64_t v;
-    if (byte + 8 <= raw_size) {
-        v = nt_ans_load_be64(raw + byte);
-    } else {
-        v = 0;
-        for (size_t b = 0; b < 8; b++)
-            v = (v << 8) | (byte + b < raw_size ? raw[byte + b] : 0);
-    }
-    return v << (bit & 7);
-}
-
-/* Raw bits of word k of a chunk whose codes all have R raw bits (R <= 57). */
-NT_INLINE uint64_t nt_ans_raw_uniform(const uint8_t *raw, size_t raw_size, size_t k, int R)
-{
-    if (R == 8)
-        return raw[k];
-    if (R == 16)
-        return ((uint64_t)raw[2 * k] << 8) | raw[2 * k + 1];
-    return (nt_ans_raw_window(raw, raw_size, (uint64_t)k * (uint64_t)R) >> 1) >> (63 - R);
-}
-
 /* Decodes the n words of one block from src (avail bytes); *used is set to the bytes the block
  * took. Returns 0 or an error code (positive NT_ERR_*). */
 NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t, const uint8_t *src,
@@ -1213,7 +1188,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
  * rbit (other widths), its first raw bit. */
 #define NT_TANS_RAW_LOAD(J)                                                                         \
     if (raw_win && (J) % rper == 0)                                                                 \
-        rwin = nt_ans_load_be64(raw + ((rbit + (uint64_t)(J) * (uint64_t)R) >> 3))                 \
+        rwin = nt_ans_load_be64(raw + ((rbit + (uint64_t)(J) * (uint64_t)R) >> 3))                  \
                << ((rbit + (uint64_t)(J) * (uint64_t)R) & 7)
 #define NT_TANS_RAW(J)                                                                              \
     (raw_win  ? (rwin << ((J) % rper * R)) >> (64 - R)                                              \
@@ -1227,8 +1202,9 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         else                                                                                        \
             nt_store_word(ob, (J), (W), c->word_bytes);                                             \
     } while (0)
-/* One word of lane J with state S: a new window first when J starts one. An escape (and a cell
- * with no state bits) is decoded by the careful reader, after which the window is reloaded. */
+/* One word of lane J with state S: a new window first when J starts one. A cell the fast path
+ * does not take (the escape, a cell with no state bits: shr = 0) leaves for fast_exit with i set
+ * to that word, and the careful path decodes the rest of the round. */
 #define NT_TANS_WINDOW() (win = nt_ans_load_be64(raw + (pos >> 3)) << (pos & 7))
 #define NT_TANS_FAST_WORD(S, J, PER)                                                                \
     do {                                                                                            \
@@ -1240,12 +1216,13 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             i = (size_t)(ob - (uint8_t *)dst) / (size_t)c->word_bytes - i0 + (J);                   \
             goto fast_exit;                                                                         \
         } else {                                                                                    \
-            /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the      \
+            /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the         \
              * symbol's part from the cell when the codec has sym_word */                           \
             S = e->base + (uint32_t)(win >> e->shr);                                                \
             win <<= e->nb;                                                                          \
             pos += e->nb; /* from the cell, not the window: the next load need not wait */          \
-            NT_TANS_STORE(J, c->sym_word ? e->word | join(0, NT_TANS_RAW(J)) : join(e->sym, NT_TANS_RAW(J))); \
+            NT_TANS_STORE(J, c->sym_word ? e->word | join(0, NT_TANS_RAW(J))                        \
+                                         : join(e->sym, NT_TANS_RAW(J)));                           \
         }                                                                                           \
     } while (0)
                 {

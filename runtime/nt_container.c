@@ -700,15 +700,61 @@ static int planes_promising(const uint8_t *lo, uint64_t n, uint8_t *tmp, size_t 
 
 #define PLANES_HEAD 9 /* the high halves' pair id (u8) and stream size (u64) */
 
+/* Encodes the n words at w with the pair `forced` (>= 0), else with every pair whose bound is
+ * within 0.2 % + 2 KiB of the best (the bound leaves out the model and the coder's own loss; a
+ * forced type is only used where it applies, and a pair that would code the words as one tried
+ * before is skipped). With a tail (codec fp32_planes) each result is framed as the pair id (u8),
+ * the stream size (u64), the stream, then the tail. A result is kept in s->out[*cur] (the two
+ * buffers take turns) when it is smaller than length and than the one kept before. */
+static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, const double *bits, int forced,
+                     const uint8_t *tail, size_t tail_size, uint64_t length, int *cur, int *have,
+                     const uint8_t **payload, uint64_t *psize, int *codec)
+{
+    const size_t head = tail ? PLANES_HEAD : 0;
+    int tried[NT_CONTAINER_MAX_PAIRS] = {0};
+    double best = -1;
+    for (int k = 0; k < ps->n; k++)
+        if (bits[k] >= 0 && ps->tab[k].p != ps->forced && (best < 0 || bits[k] < best))
+            best = bits[k];
+    for (int k = 0; k < ps->n; k++) {
+        const nt_pair *p = ps->tab[k].p;
+        /* room for the stored size: a result that does not fit is not worth keeping */
+        const size_t cap = (size_t)length + 1024;
+        size_t r;
+        if (bits[k] < 0 || (forced >= 0 && k != forced) || (tail && p->id > 255))
+            continue;
+        if (forced < 0 &&
+            (p == ps->forced || bits[k] > best * 1.002 + 2048 * 8 || same_as_tried(ps, bits, tried, k, n)))
+            continue;
+        tried[k] = 1;
+        if (grow(&s->out[*cur], &s->out_cap[*cur], head + cap + tail_size) != 0)
+            return -1;
+        r = p->encode(s->out[*cur] + head, cap, w, (size_t)n);
+        if (p->is_error(r))
+            continue; /* too large: try the others, else store */
+        if (tail) {
+            s->out[*cur][0] = (uint8_t)p->id;
+            put_le(s->out[*cur] + 1, (uint64_t)r, 8);
+            memcpy(s->out[*cur] + head + r, tail, tail_size);
+        }
+        r += head + tail_size;
+        if (r < length && (*have < 0 || r < *psize)) {
+            *payload = s->out[*cur];
+            *psize = r;
+            *codec = tail ? NT_CONTAINER_CODEC_FP32_PLANES : p->id;
+            *have = *cur;
+            *cur ^= 1;
+        }
+    }
+    return 0;
+}
+
 /* Tries codec fp32_planes on n words at w (length bytes): the low planes once, then the high
- * halves with every bf16 pair whose bound is within 0.2 % + 2 KiB of the best, as code_segment
- * chooses. Keeps a result in s->out[*cur] when it beats *psize (or, when nothing was kept yet,
- * the bytes themselves). */
+ * halves with the bf16 pairs try_pairs chooses; a result is kept as try_pairs keeps it. */
 static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, uint64_t length,
                           int *cur, int *have, const uint8_t **payload, uint64_t *psize, int *codec)
 {
-    double bits[NT_CONTAINER_MAX_PAIRS], best = -1;
-    int tried[NT_CONTAINER_MAX_PAIRS] = {0};
+    double bits[NT_CONTAINER_MAX_PAIRS];
     const size_t zcap = ZSTD_compressBound((size_t)(2 * n));
     uint8_t *hi, *lo, *zlo;
     size_t z;
@@ -727,51 +773,20 @@ static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uin
     if (ZSTD_isError(z) || z >= 2 * n)
         return 0;
     seg_bounds(ps, s, hi, n, NT_DT_BF16, 2, bits, 0);
-    for (int k = 0; k < ps->n; k++)
-        if (bits[k] >= 0 && ps->tab[k].p != ps->forced && (best < 0 || bits[k] < best))
-            best = bits[k];
-    for (int k = 0; k < ps->n && best >= 0; k++) {
-        const nt_pair *p = ps->tab[k].p;
-        size_t hcap, r;
-        uint8_t *o;
-        if (bits[k] < 0 || p == ps->forced || p->id > 255 || bits[k] > best * 1.002 + 2048 * 8 ||
-            same_as_tried(ps, bits, tried, k, n))
-            continue;
-        tried[k] = 1;
-        hcap = p->compress_bound((size_t)n);
-        if (grow(&s->out[*cur], &s->out_cap[*cur], PLANES_HEAD + hcap + z) != 0)
-            return -1;
-        o = s->out[*cur];
-        r = p->encode(o + PLANES_HEAD, hcap, hi, (size_t)n);
-        if (p->is_error(r))
-            continue;
-        o[0] = (uint8_t)p->id;
-        put_le(o + 1, (uint64_t)r, 8);
-        memcpy(o + PLANES_HEAD + r, zlo, z);
-        if (PLANES_HEAD + r + z < length && (*have < 0 || PLANES_HEAD + r + z < *psize)) {
-            *payload = o;
-            *psize = PLANES_HEAD + r + z;
-            *codec = NT_CONTAINER_CODEC_FP32_PLANES;
-            *have = *cur;
-            *cur ^= 1;
-        }
-    }
-    return 0;
+    return try_pairs(ps, s, hi, n, bits, -1, zlo, z, length, cur, have, payload, psize, codec);
 }
 
-/* Codes one segment: chooses a pair (the forced one, else the smallest bound, trying the pairs
- * within 0.2 % + 2 KiB of it: the bound leaves out the model and the coder's own loss), encodes,
- * and keeps the result only if smaller than the bytes. On return *payload and *psize are what
- * to write and *codec the codec id (0: stored, payload = src). */
+/* Codes one segment: the forced pair, else the pairs try_pairs chooses by bound, then (F32)
+ * fp32_planes; keeps the smallest result, and only if smaller than the bytes. On return *payload
+ * and *psize are what to write and *codec the codec id (0: stored, payload = src). */
 static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const uint8_t *src, const uint8_t **payload,
                         uint64_t *psize, int *codec, double *bits_out)
 {
     double bits[NT_CONTAINER_MAX_PAIRS];
-    int tried[NT_CONTAINER_MAX_PAIRS] = {0};
     const int wb = sg->word_bytes;
     const uint8_t *w = src;
     uint64_t n;
-    int cur = 0, have = -1;
+    int cur = 0, have = -1, any = 0, forced = -1;
     *payload = src;
     *psize = sg->length;
     *codec = NT_CONTAINER_CODEC_STORED;
@@ -789,50 +804,19 @@ static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const 
     seg_bounds(ps, s, w, n, sg->dt, wb, bits, bits_out != NULL);
     if (bits_out)
         memcpy(bits_out, bits, sizeof bits);
-    {
-        double best = -1;
-        int forced = -1;
-        for (int k = 0; k < ps->n; k++) {
-            if (bits[k] < 0)
-                continue;
-            if (ps->forced && ps->tab[k].p == ps->forced)
-                forced = k;
-            if (best < 0 || bits[k] < best)
-                best = bits[k];
-        }
-        if (best < 0 && forced < 0)
-            return zstd_segment(s, sg, src, payload, psize, codec);
-        for (int k = 0; k < ps->n; k++) {
-            const nt_pair *p = ps->tab[k].p;
-            size_t cap, r;
-            if (bits[k] < 0 || (forced >= 0 && k != forced))
-                continue;
-            if (forced < 0 && bits[k] > best * 1.002 + 2048 * 8)
-                continue;
-            if (forced < 0 && ps->forced == p)
-                continue; /* a forced type is only used where it applies */
-            if (forced < 0 && same_as_tried(ps, bits, tried, k, n))
-                continue;
-            tried[k] = 1;
-            /* Room for the stored size: a result that does not fit is not worth keeping. */
-            cap = (size_t)sg->length + 1024;
-            if (grow(&s->out[cur], &s->out_cap[cur], cap) != 0)
-                return -1;
-            r = p->encode(s->out[cur], cap, w, (size_t)n);
-            if (p->is_error(r))
-                continue; /* too large: try the others, else store */
-            if (r < sg->length && (have < 0 || r < *psize)) {
-                *payload = s->out[cur];
-                *psize = r;
-                *codec = p->id;
-                have = cur;
-                cur ^= 1;
-            }
-        }
-        if (sg->dt == NT_DT_F32 && wb == 4 && forced < 0 &&
-            planes_segment(ps, s, src, n, sg->length, &cur, &have, payload, psize, codec) != 0)
-            return -1;
+    for (int k = 0; k < ps->n; k++) {
+        if (bits[k] >= 0)
+            any = 1;
+        if (bits[k] >= 0 && ps->forced && ps->tab[k].p == ps->forced)
+            forced = k;
     }
+    if (!any)
+        return zstd_segment(s, sg, src, payload, psize, codec);
+    if (try_pairs(ps, s, w, n, bits, forced, NULL, 0, sg->length, &cur, &have, payload, psize, codec) != 0)
+        return -1;
+    if (sg->dt == NT_DT_F32 && wb == 4 && forced < 0 &&
+        planes_segment(ps, s, src, n, sg->length, &cur, &have, payload, psize, codec) != 0)
+        return -1;
     return 0;
 }
 
