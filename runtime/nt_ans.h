@@ -1387,14 +1387,20 @@ NT_FN int nt_ans_work_alloc(nt_ans_work *w, const nt_ans_codec *c, int encoder)
 {
     size_t nsym = (size_t)c->ncodes + 1, size = (size_t)1 << c->log;
     memset(w, 0, sizeof *w);
-    w->cumul = (uint32_t *)calloc(nsym + 1, sizeof(uint32_t));
+    /* (the decoder needs only the model, the scratch of the table build and the table) */
+    if (encoder && !(w->cumul = (uint32_t *)calloc(nsym + 1, sizeof(uint32_t))))
+        goto fail;
     if (c->adaptive) {
         w->norm = (uint32_t *)calloc(nsym, sizeof(uint32_t));
-        w->tmp = (uint32_t *)calloc(nsym, sizeof(uint32_t));
-        w->count = (double *)calloc(nsym, sizeof(double));
-        w->scratch = (uint32_t *)calloc(NT_TANS_SCRATCH_WORDS(c->log, nsym), sizeof(uint32_t));
-        if (!w->norm || !w->tmp || !w->count || !w->scratch)
+        w->scratch = (uint32_t *)malloc(NT_TANS_SCRATCH_WORDS(c->log, nsym) * sizeof(uint32_t));
+        if (!w->norm || !w->scratch)
             goto fail;
+        if (encoder) {
+            w->tmp = (uint32_t *)calloc(nsym, sizeof(uint32_t));
+            w->count = (double *)calloc(nsym, sizeof(double));
+            if (!w->tmp || !w->count)
+                goto fail;
+        }
         if (c->coder == 0) {
             if (encoder) {
                 w->tans_state = (uint32_t *)malloc(size * sizeof(uint32_t));
@@ -1408,8 +1414,6 @@ NT_FN int nt_ans_work_alloc(nt_ans_work *w, const nt_ans_codec *c, int encoder)
             goto fail;
         }
     }
-    if (!w->cumul)
-        goto fail;
     return 0;
 fail:
     nt_ans_work_free(w);
