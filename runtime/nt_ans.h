@@ -971,24 +971,24 @@ NT_INLINE size_t nt_ans_put_raw_part(const nt_ans_codec *c, const void *src, siz
 
 /* The fast paths (1, 2, 4 or 8 lanes) keep the lane states in named scalars s0..s7, which the
  * compiler holds in registers; an array indexed by a variable lane would live in memory. */
-#define NT_LANES_LOAD(st)                                                                           \
-    uint32_t s0 = (st)[0], s1 = lanes > 1 ? (st)[1] : 0, s2 = lanes > 2 ? (st)[2] : 0;             \
-    uint32_t s3 = lanes > 2 ? (st)[3] : 0, s4 = lanes > 4 ? (st)[4] : 0, s5 = lanes > 4 ? (st)[5] : 0; \
-    uint32_t s6 = lanes > 4 ? (st)[6] : 0, s7 = lanes > 4 ? (st)[7] : 0
+#define NT_LANES_LOAD(T, st)                                                                        \
+    T s0 = (st)[0], s1 = lanes > 1 ? (st)[1] : 0, s2 = lanes > 2 ? (st)[2] : 0;                     \
+    T s3 = lanes > 2 ? (st)[3] : 0, s4 = lanes > 4 ? (st)[4] : 0, s5 = lanes > 4 ? (st)[5] : 0;     \
+    T s6 = lanes > 4 ? (st)[6] : 0, s7 = lanes > 4 ? (st)[7] : 0
 #define NT_LANES_SAVE(st)                                                                           \
     do {                                                                                            \
-        (st)[0] = s0;                                                                               \
+        (st)[0] = (uint32_t)s0;                                                                     \
         if (lanes > 1)                                                                              \
-            (st)[1] = s1;                                                                           \
+            (st)[1] = (uint32_t)s1;                                                                 \
         if (lanes > 2) {                                                                            \
-            (st)[2] = s2;                                                                           \
-            (st)[3] = s3;                                                                           \
+            (st)[2] = (uint32_t)s2;                                                                 \
+            (st)[3] = (uint32_t)s3;                                                                 \
         }                                                                                           \
         if (lanes > 4) {                                                                            \
-            (st)[4] = s4;                                                                           \
-            (st)[5] = s5;                                                                           \
-            (st)[6] = s6;                                                                           \
-            (st)[7] = s7;                                                                           \
+            (st)[4] = (uint32_t)s4;                                                                 \
+            (st)[5] = (uint32_t)s5;                                                                 \
+            (st)[6] = (uint32_t)s6;                                                                 \
+            (st)[7] = (uint32_t)s7;                                                                 \
         }                                                                                           \
     } while (0)
 
@@ -1034,7 +1034,7 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 st[j] = t->tans_state[(int32_t)(x >> nb) + cs.find_state];
                 j = j ? j - 1 : lanes - 1;
             }
-            NT_LANES_LOAD(st);
+            NT_LANES_LOAD(uint32_t, st);
 /* Word I in lane state S: an escaped code first (static models only), then the state bits. */
 #define NT_TANS_ENC_WORD(S, I, FLUSH)                                                               \
     do {                                                                                            \
@@ -1182,7 +1182,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 /* raw widths other than 8 and 16: one 64-bit window of raw bits serves rper words */
                 const int raw_win = R != 8 && R != 16 && R > 0 && R <= 57;
                 const int rper = raw_win ? (57 / R < lanes ? 57 / R : lanes) : 1;
-                NT_LANES_LOAD(st);
+                NT_LANES_LOAD(size_t, st); /* (wide: a state indexes the table as it is) */
 /* In a batch of rounds, pointers instead of indices, so that the lane states keep their
  * registers: ob, the output of the round's first word; rp (raw widths 8 and 16), its raw bytes;
  * rbit (other widths), its first raw bit. */
@@ -1218,7 +1218,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         } else {                                                                                    \
             /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the         \
              * symbol's part from the cell when the codec has sym_word */                           \
-            S = e->base + (uint32_t)(win >> e->shr);                                                \
+            S = e->base + (size_t)(win >> e->shr);                                                  \
             win <<= e->nb;                                                                          \
             pos += e->nb; /* from the cell, not the window: the next load need not wait */          \
             NT_TANS_STORE(J, c->sym_word ? e->word | join(0, NT_TANS_RAW(J))                        \
@@ -1239,9 +1239,10 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                             uint8_t *ob = (uint8_t *)dst + (i0 + i) * (size_t)c->word_bytes;
                             const uint8_t *rp = raw + (raw_win ? 0 : i * (size_t)(R / 8));
                             uint64_t rbit = (uint64_t)i * (uint64_t)R;
+                            uint8_t *const ob_stop = ob + nr * (size_t)lanes * (size_t)c->word_bytes;
 /* One round: a word of each lane, a new window every PER words. */
 #define NT_TANS_ROUNDS(PER)                                                                         \
-    for (; rounds > 0; rounds--) {                                                                  \
+    for (; ob != ob_stop;) {                                                                        \
         NT_TANS_FAST_WORD(s0, 0, PER);                                                              \
         if (lanes > 1)                                                                              \
             NT_TANS_FAST_WORD(s1, 1, PER);                                                          \
