@@ -149,6 +149,10 @@ NT_INLINE int nt_ans_ctz64(uint64_t v) /* v > 0 */
 #endif
 }
 
+/* x rotated left by k, 0 < k < 64 (one instruction where the machine has one: RORX with BMI2,
+ * which leaves x in place). */
+NT_INLINE uint64_t nt_ans_rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
 NT_INLINE uint64_t nt_ans_load_be64(const uint8_t *p)
 {
     uint64_t v;
@@ -1182,16 +1186,20 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 /* raw widths other than 8 and 16: one 64-bit window of raw bits serves rper words */
                 const int raw_win = R != 8 && R != 16 && R > 0 && R <= 57;
                 const int rper = raw_win ? (57 / R < lanes ? 57 / R : lanes) : 1;
-                NT_LANES_LOAD(size_t, st); /* (wide: a state indexes the table as it is) */
+                /* ... and when it serves a whole round of whole bytes (R even with 4 lanes), a
+                 * pointer to the round's raw bytes replaces the bit position */
+                const int raw_bytes = raw_win && rper == lanes && (lanes * R) % 8 == 0;
 /* In a batch of rounds, pointers instead of indices, so that the lane states keep their
- * registers: ob, the output of the round's first word; rp (raw widths 8 and 16), its raw bytes;
- * rbit (other widths), its first raw bit. */
+ * registers: ob, the output of the round's first word; rp (raw widths 8 and 16, and raw_bytes),
+ * its raw bytes; rbit (other widths), its first raw bit. */
 #define NT_TANS_RAW_LOAD(J)                                                                         \
-    if (raw_win && (J) % rper == 0)                                                                 \
+    if (raw_bytes && (J) == 0)                                                                      \
+        rwin = nt_ans_load_be64(rp);                                                                \
+    else if (raw_win && !raw_bytes && (J) % rper == 0)                                              \
         rwin = nt_ans_load_be64(raw + ((rbit + (uint64_t)(J) * (uint64_t)R) >> 3))                  \
                << ((rbit + (uint64_t)(J) * (uint64_t)R) & 7)
 #define NT_TANS_RAW(J)                                                                              \
-    (raw_win  ? (rwin << ((J) % rper * R)) >> (64 - R)                                              \
+    (raw_win  ? nt_ans_rotl64(rwin, (J) % rper * R + R) & (((uint64_t)1 << R) - 1)                 \
      : R == 8 ? (uint64_t)rp[J]                                                                     \
      : R == 16 ? ((uint64_t)rp[2 * (J)] << 8) | rp[2 * (J) + 1]                                     \
                : 0) /* R = 0: no raw bits */
@@ -1214,6 +1222,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         NT_TANS_RAW_LOAD(J);                                                                        \
         if (NT_UNLIKELY(e->shr == 0)) {                                                             \
             i = (size_t)(ob - (uint8_t *)dst) / (size_t)c->word_bytes - i0 + (J);                   \
+            NT_LANES_SAVE(st);                                                                      \
             goto fast_exit;                                                                         \
         } else {                                                                                    \
             /* x = base + the next nb bits; the word = join(symbol, its raw bits), with the         \
@@ -1237,9 +1246,12 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                         {
                             const size_t nr = rounds;
                             uint8_t *ob = (uint8_t *)dst + (i0 + i) * (size_t)c->word_bytes;
-                            const uint8_t *rp = raw + (raw_win ? 0 : i * (size_t)(R / 8));
+                            const uint8_t *rp = raw + (raw_win && !raw_bytes ? 0 : i * (size_t)R / 8);
                             uint64_t rbit = (uint64_t)i * (uint64_t)R;
                             uint8_t *const ob_stop = ob + nr * (size_t)lanes * (size_t)c->word_bytes;
+                            /* The states live in registers for one batch only (wide: a state
+                             * indexes the table as it is). */
+                            NT_LANES_LOAD(size_t, st);
 /* One round: a word of each lane, a new window every PER words. */
 #define NT_TANS_ROUNDS(PER)                                                                         \
     for (; ob != ob_stop;) {                                                                        \
@@ -1257,10 +1269,10 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             NT_TANS_FAST_WORD(s7, 7, PER);                                                          \
         }                                                                                           \
         ob += (size_t)lanes * (size_t)c->word_bytes;                                                \
-        if (raw_win)                                                                                \
+        if (raw_win && !raw_bytes)                                                                  \
             rbit += (uint64_t)lanes * (uint64_t)R;                                                  \
         else                                                                                        \
-            rp += (size_t)lanes * (size_t)(R / 8);                                                  \
+            rp += (size_t)lanes * (size_t)R / 8;                                                    \
     }
                             /* One window a round (table_log <= 14 with 4 lanes) is the usual
                              * case: with PER a constant, the test of each word folds away even
@@ -1270,6 +1282,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                             } else {
                                 NT_TANS_ROUNDS(per)
                             }
+                            NT_LANES_SAVE(st);
                             i += nr * (size_t)lanes;
                         }
                     }
@@ -1286,7 +1299,6 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                     i_stop = i + (size_t)lanes - (i % (size_t)lanes);
                 }
                 r.pos = pos - rbase;
-                NT_LANES_SAVE(st);
             }
             /* Careful path: the rest of the chunk (or of a round the fast path left), with every
              * check. */
