@@ -401,39 +401,53 @@ NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *nor
             sum += p;
         }
     }
-    /* Greedy exchange: the change of cost for one cell less or more is count * log(p / (p -+ 1)). */
-    while (sum != m) {
-        int best = -1;
-        double best_cost = 0;
-        for (int s = 0; s < nsym; s++) {
-            if (!norm[s])
-                continue;
-            double p = norm[s], c;
-            if (sum > m) {
-                if (norm[s] <= 1)
-                    continue;
-                c = count[s] * (nt_ans_log2(p) - nt_ans_log2(p - 1)); /* loss of removing a cell: smaller is better */
-                if (best < 0 || c < best_cost) {
-                    best = s;
-                    best_cost = c;
-                }
-            } else {
-                c = count[s] * (nt_ans_log2(p + 1) - nt_ans_log2(p)); /* gain of adding a cell: larger is better */
-                if (best < 0 || c > best_cost) {
-                    best = s;
+    /* Greedy exchange: the change of cost for one cell less or more is count * log(p / (p -+ 1)).
+     * Each step takes the symbol whose change costs least (the first such, in symbol order); only
+     * its own cost changes, so each used symbol's is kept in a list. */
+    if (sum != m) {
+        const int down = sum > m;
+        struct nt_norm_item {
+            double cost;
+            int sym;
+        } *it = (struct nt_norm_item *)malloc(sizeof *it * (size_t)used);
+        int k = 0;
+        if (!it)
+            return -1;
+#define NT_NORM_COST(S)                                                                             \
+    (down ? count[S] * (nt_ans_log2((double)norm[S]) - nt_ans_log2((double)norm[S] - 1))              \
+          : count[S] * (nt_ans_log2((double)norm[S] + 1) - nt_ans_log2((double)norm[S])))
+        for (int s = 0; s < nsym; s++)
+            if (norm[s]) {
+                it[k].sym = s;
+                it[k].cost = down && norm[s] <= 1 ? 0 : NT_NORM_COST(s);
+                k++;
+            }
+        while (sum != m) {
+            int best = -1;
+            double best_cost = 0;
+            for (k = 0; k < used; k++) {
+                const double c = it[k].cost;
+                if (down ? (norm[it[k].sym] > 1 && (best < 0 || c < best_cost)) : (best < 0 || c > best_cost)) {
+                    best = k;
                     best_cost = c;
                 }
             }
+            if (best < 0) {
+                free(it);
+                return -1;
+            }
+            if (down) {
+                norm[it[best].sym]--;
+                sum--;
+            } else {
+                norm[it[best].sym]++;
+                sum++;
+            }
+            if (!down || norm[it[best].sym] > 1)
+                it[best].cost = NT_NORM_COST(it[best].sym);
         }
-        if (best < 0)
-            return -1;
-        if (sum > m) {
-            norm[best]--;
-            sum--;
-        } else {
-            norm[best]++;
-            sum++;
-        }
+#undef NT_NORM_COST
+        free(it);
     }
     return 0;
 }
