@@ -50,7 +50,7 @@ for nt in tests/rtl/*.nt; do
     data=$(data_for "$T")
     case $data in "$DATA"/*) one="$data:layers.0.feed_forward.w1.weight" ;; *) one=$data ;; esac
     rtl_suite "$T" "$nt" "$data" "$one" ""
-    ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$T/*_decoder.v 2>/dev/null)
+    ob=$(sed -n 's/.*output wire \[\(LANES\*\)\{0,1\}\([0-9]*\)-1:0\] m_axis_tdata.*/\2/p' $B/$T/*_decoder.v 2>/dev/null)
     [ -n "$ob" ] && bridge_check "$T" "$nt" "$data" "$ob"
 done
 
@@ -136,7 +136,7 @@ value_suite() {
     fi > $B/$vs_name.static.nt
     case $vs_f32 in "$DATA"/*) vs_cpw=1.01 ;; *) vs_cpw= ;; esac
     rtl_suite "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_q" "$vs_cpw" noiv
-    vs_ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$vs_name.static-variant/*_decoder.v 2>/dev/null)
+    vs_ob=$(sed -n 's/.*output wire \[\(LANES\*\)\{0,1\}\([0-9]*\)-1:0\] m_axis_tdata.*/\2/p' $B/$vs_name.static-variant/*_decoder.v 2>/dev/null)
     [ -n "$vs_ob" ] && bridge_check "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_ob"
 }
 
@@ -185,7 +185,7 @@ for nt in tests/rtl/*.nt; do
     data=$(data_for "$T")
     case $data in "$DATA"/*) one="$data:layers.0.feed_forward.w1.weight" ;; *) one=$data ;; esac
     rtl_suite "$T" "$nt" "$data" "$one" ""
-    ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$T/*_decoder.v 2>/dev/null)
+    ob=$(sed -n 's/.*output wire \[\(LANES\*\)\{0,1\}\([0-9]*\)-1:0\] m_axis_tdata.*/\2/p' $B/$T/*_decoder.v 2>/dev/null)
     [ -n "$ob" ] && bridge_check "$T" "$nt" "$data" "$ob"
 done
 
