@@ -498,17 +498,17 @@ module ntc_tans_core #(
                     m_keep1_reg <= 1'b1;
                     m_last_reg <= clast && chunk_end2;
                 end else if (single_out) begin
-                    if (half_reg) begin
+                    if (half_reg) begin                // the beat's second word
                         m_code_reg <= {one_code, hold_code_reg};
                         m_raw_reg <= {one_raw, hold_raw_reg};
                         m_keep1_reg <= 1'b1;
-                    end else begin
+                        m_last_reg <= odd_end;
+                    end else if (odd_end) begin        // an odd stream's last word: a beat of one
                         m_code_reg <= {{CB{1'b0}}, one_code};
                         m_raw_reg <= {{RAW_BITS{1'b0}}, one_raw};
                         m_keep1_reg <= 1'b0;
-                    end
-                    m_last_reg <= odd_end;
-                    if (!beat_now) begin
+                        m_last_reg <= 1'b1;
+                    end else begin                     // the beat's first word waits in the hold
                         hold_code_reg <= one_code;
                         hold_raw_reg <= one_raw;
                     end
