@@ -20,6 +20,7 @@ LANES    ?= 1
 SUFFIX   := $(if $(filter 1,$(LANES)),,_lanes$(LANES))
 OBJ      := obj_dir$(SUFFIX)
 TBV      := tb_<||>NTC_NAME$(SUFFIX).vvp
+CHPARAM  := $(if $(filter 1,$(LANES)),,chparam -set LANES $(LANES) $(TOP); )
 
 .PHONY: all verify throughput verify-iverilog lint synth clean
 all: verify
@@ -50,7 +51,7 @@ m4_ifelse(NTC_EXTRA_RTL, <||>, <||>, <|	$(VERILATOR) --lint-only -Wall --top-mod
 	@echo "lint: no warnings in $(RTL) (LANES=$(LANES))"
 
 synth: $(RTL)
-	$(YOSYS) -q -l synth.log -p "read_verilog $(RTL); chparam -set LANES $(LANES) $(TOP); synth_xilinx -family xc7 -flatten -top $(TOP); tee -o synth_stat.txt stat" >/dev/null
+	$(YOSYS) -q -l synth.log -p "read_verilog $(RTL); $(CHPARAM)synth_xilinx -family xc7 -flatten -top $(TOP); tee -o synth_stat.txt stat" >/dev/null
 	@awk '/ LUT[1-6] / { lut += $$2 } / INV / { inv += $$2 } / FD[RSCP]E / { ff += $$2 } \
 	    / RAMB(18|36)E1 / { ram = ram sprintf(", %d %s", $$2, $$1) } / RAM(32|64|128|256)[MSX]/ { lr += $$2 } \
 	    / MUXF[78] / { mux += $$2 } / CARRY4 / { carry += $$2 } \
