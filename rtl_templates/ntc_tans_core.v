@@ -1,13 +1,14 @@
 // ntc_tans_core — streaming decoder of the ntc stream format (spec/stream.md), tANS coder,
-// static model, split types (every code has RAW_BITS raw bits): one word per clock.
+// static model, split types (every code has RAW_BITS raw bits): LANES words per clock (1 or 2).
 //
 // Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
 //   - the ANS reader (a byte fetch and an 8-bit-refilled bit window) parses the header, jumps
 //     over each chunk's raw part, reads the sentinel, the initial states and, per word, nb state
 //     bits [and an escaped code];
 //   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
-//     with one byte per word (RAW_BITS = 8) a byte address and a byte select, the chunk ending at
-//     the raw part's last byte; otherwise a 32-bit-refilled window and a word counter.
+//     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address and a byte select, the
+//     chunk ending at the raw part's last byte; otherwise a 32-bit-refilled window and a word
+//     counter.
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
 // The word count n is only loaded (7 bits per varint byte) and cleared; chunks are counted up.
@@ -15,6 +16,9 @@
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
 // cell is read while lane i is decoded; a single lane closes the loop through the ROM.
+// LANES = 2: two ROM read ports; words i and i + 1 (different lanes) are decoded in the same clock
+// from one read of both words' state bits, their raw bits taken together (the 32-bit window
+// reader at any width); an escape or an odd stream's last word goes alone (see g_two).
 // Checks (sticky `error`): magic, kind, fingerprint, varint form and size, zero sentinel byte,
 // escaped code >= NCODES, an ANS part not ending on a byte, raw padding, final states, nonzero
 // bytes after the stream in its last word, a stream not ending in the word marked by tlast, a
@@ -78,6 +82,13 @@ module ntc_tans_core #(
                      S_DEC = 4'd5, S_ESC = 4'd6, S_FIN = 4'd7, S_END = 4'd8;
 
     localparam [ACW-1:0] N8 = 8, NR = R, NCB = CB;
+
+    // LANES = 2 needs two words of different lanes at once
+    generate
+        if (LANES != 1 && (LANES != 2 || STREAM_LANES < 2)) begin : g_check
+            LANES_must_be_1_or_2_with_STREAM_LANES_at_least_2 check ();
+        end
+    endgenerate
 
     reg [3:0] state_reg;
     reg       err_reg;
