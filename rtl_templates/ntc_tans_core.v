@@ -67,7 +67,7 @@ module ntc_tans_core #(
     localparam CB = CODE_BITS;
     localparam K1 = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read of one word
     localparam K = (LANES == 2 && 2 * R > K1) ? 2 * R : K1;       //   of a step (two words: 2 nb)
-    localparam AWIN = K + 7;                                     // ANS window
+    localparam AWIN = (LANES == 2) ? 32 + K - 1 : K + 7;          // ANS window
     localparam ACW = $clog2(AWIN + K + 1);
     localparam RG = (RAW_BITS % 8 == 0) ? 8 : 1;                  // raw read granularity
     localparam RK = (RAW_BITS % 8 == 0) ? LANES * RAW_BITS : LANES * RAW_BITS + 7; // raw peek: the bits and padding
@@ -164,16 +164,33 @@ module ntc_tans_core #(
     // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
     // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
     wire stop = eop_pend_reg && eop_old_reg && !a_dv_reg;
-    wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
+    wire a_word_step;                   // the load takes the last bytes of word awa
 
-    ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
-        .clk(clk), .rst(rst), .clear(jump),
-        .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
-        .in_skip({ACW{1'b0}}), .in_take(a_in_take),
-        .peek_k(need), .peek(a_peek), .enough(have),
-        .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
+    generate
+        if (LANES == 1) begin : g_abyte
+            // one byte per clock: byte abi of word awa
+            wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
+            ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
+                .clk(clk), .rst(rst), .clear(jump),
+                .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
+                .in_skip({ACW{1'b0}}), .in_take(a_in_take),
+                .peek_k(need), .peek(a_peek), .enough(have),
+                .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
+            assign a_word_step = a_in_take && abi_reg == 2'd3;
+        end else begin : g_aword
+            // LANES = 2 reads up to 2 R bits a clock: a whole word per load, its first abi bytes
+            // dropped (abi is only nonzero from a jump to the first load after it)
+            wire [31:0] a_word_msb = {a_word[7:0], a_word[15:8], a_word[23:16], a_word[31:24]};
+            ntc_bit_window #(.WIN(AWIN), .IN_BITS(32), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
+                .clk(clk), .rst(rst), .clear(jump),
+                .in_data(a_word_msb), .in_valid(a_dv_reg), .in_allow(!err_reg),
+                .in_skip({{(ACW-5){1'b0}}, abi_reg, 3'b000}), .in_take(a_in_take),
+                .peek_k(need), .peek(a_peek), .enough(have),
+                .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
+            assign a_word_step = a_in_take;
+        end
+    endgenerate
 
-    wire a_word_step = a_in_take && abi_reg == 2'd3;
     assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
     wire [BUF_LOG:0] a_avail_diff = awa_next - lim_reg;   // negative: word awa_next is readable
 
@@ -183,7 +200,7 @@ module ntc_tans_core #(
         if (jump)
             abi_reg <= target[1:0];
         else if (a_in_take)
-            abi_reg <= abi_reg + 1'b1;
+            abi_reg <= LANES == 1 ? abi_reg + 1'b1 : 2'd0;
         if (rst) begin
             awa_reg <= {(BUF_LOG+1){1'b0}};
             abi_reg <= 2'd0;
@@ -299,8 +316,8 @@ module ntc_tans_core #(
                         if (rwa_reg == rlast_reg)
                             rload_done_reg <= 1'b1;
                     end
-                    if (a_word_step)
-                        aold_reg <= awa_reg;
+                    if (a_word_step)   // the window may hold bits of the word before (LANES = 2)
+                        aold_reg <= LANES == 1 ? awa_reg : awa_reg - 1'b1;
                 end
                 if (stream_done)
                     aold_reg <= awa_reg;
