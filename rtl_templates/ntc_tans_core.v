@@ -67,7 +67,7 @@ module ntc_tans_core #(
     localparam CB = CODE_BITS;
     localparam K1 = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read of one word
     localparam K = (LANES == 2 && 2 * R > K1) ? 2 * R : K1;       //   of a step (two words: 2 nb)
-    localparam AWIN = (LANES == 2) ? 32 + K - 1 : K + 7;          // ANS window
+    localparam AWIN = (LANES == 2) ? 16 + K - 1 : K + 7;          // ANS window
     localparam ACW = $clog2(AWIN + K + 1);
     localparam RG = (RAW_BITS % 8 == 0) ? 8 : 1;                  // raw read granularity
     localparam RK = (RAW_BITS % 8 == 0) ? LANES * RAW_BITS : LANES * RAW_BITS + 7; // raw peek: the bits and padding
@@ -178,16 +178,18 @@ module ntc_tans_core #(
                 .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
             assign a_word_step = a_in_take && abi_reg == 2'd3;
         end else begin : g_aword
-            // LANES = 2 reads up to 2 R bits a clock: a whole word per load, its first abi bytes
-            // dropped (abi is only nonzero from a jump to the first load after it)
-            wire [31:0] a_word_msb = {a_word[7:0], a_word[15:8], a_word[23:16], a_word[31:24]};
-            ntc_bit_window #(.WIN(AWIN), .IN_BITS(32), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
+            // LANES = 2 reads up to 2 R bits a clock: two bytes per clock, the half word abi[1]
+            // of word awa, its first byte dropped when abi is odd (only from a jump to the first
+            // load after it)
+            wire [15:0] a_half = a_word[16 * abi_reg[1] +: 16];
+            wire [15:0] a_half_msb = {a_half[7:0], a_half[15:8]};
+            ntc_bit_window #(.WIN(AWIN), .IN_BITS(16), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
                 .clk(clk), .rst(rst), .clear(jump),
-                .in_data(a_word_msb), .in_valid(a_dv_reg), .in_allow(!err_reg),
-                .in_skip({{(ACW-5){1'b0}}, abi_reg, 3'b000}), .in_take(a_in_take),
+                .in_data(a_half_msb), .in_valid(a_dv_reg), .in_allow(!err_reg),
+                .in_skip({{(ACW-4){1'b0}}, abi_reg[0], 3'b000}), .in_take(a_in_take),
                 .peek_k(need), .peek(a_peek), .enough(have),
                 .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
-            assign a_word_step = a_in_take;
+            assign a_word_step = a_in_take && abi_reg[1];
         end
     endgenerate
 
@@ -200,7 +202,7 @@ module ntc_tans_core #(
         if (jump)
             abi_reg <= target[1:0];
         else if (a_in_take)
-            abi_reg <= LANES == 1 ? abi_reg + 1'b1 : 2'd0;
+            abi_reg <= LANES == 1 ? abi_reg + 1'b1 : {!abi_reg[1], 1'b0};
         if (rst) begin
             awa_reg <= {(BUF_LOG+1){1'b0}};
             abi_reg <= 2'd0;
@@ -316,7 +318,7 @@ module ntc_tans_core #(
                         if (rwa_reg == rlast_reg)
                             rload_done_reg <= 1'b1;
                     end
-                    if (a_word_step)   // the window may hold bits of the word before (LANES = 2)
+                    if (a_word_step)   // LANES = 2: the window may still hold bits of the word before
                         aold_reg <= LANES == 1 ? awa_reg : awa_reg - 1'b1;
                 end
                 if (stream_done)
