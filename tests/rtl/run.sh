@@ -170,7 +170,7 @@ for nt in examples/*.nt; do
             # the real weights, every tensor a stream; one word per clock over the whole file, and
             # two with LANES = 2
             rtl_suite "$T" "$nt" "$data" "$data" 1.01
-            lanes2 "$T" 0.511
+            lanes2 "$T" 0.51
         else
             skipped "$T on real weights: $DATA missing (fitted and checked on synthetic data instead)"
             rtl_suite "$T" "$nt" "$data" "$data" ""
