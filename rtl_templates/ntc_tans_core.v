@@ -2,9 +2,9 @@
 // static model, split types (every code has RAW_BITS raw bits): LANES words per clock (1 or 2).
 //
 // Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
-//   - the ANS reader (a byte fetch and an 8-bit-refilled bit window) parses the header, jumps
-//     over each chunk's raw part, reads the sentinel, the initial states and, per word, nb state
-//     bits [and an escaped code];
+//   - the ANS reader (a byte fetch and an 8-bit-refilled bit window; with LANES = 2 two bytes a
+//     clock into a 16-bit-refilled one) parses the header, jumps over each chunk's raw part,
+//     reads the sentinel, the initial states and, per word, nb state bits [and an escaped code];
 //   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
 //     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address and a byte select, the
 //     chunk ending at the raw part's last byte; otherwise a 32-bit-refilled window and a word
