@@ -21,13 +21,15 @@ SUFFIX   := $(if $(filter 1,$(LANES)),,_lanes$(LANES))
 OBJ      := obj_dir$(SUFFIX)
 TBV      := tb_<||>NTC_NAME$(SUFFIX).vvp
 CHPARAM  := $(if $(filter 1,$(LANES)),,chparam -set LANES $(LANES) $(TOP); )
+# 1: the decoder has m_axis_tkeep (every output but a bridge stage's, which takes one word per clock)
+TKEEP    := m4_ifelse(NTC_EXTRA_RTL, <||>, 1, 0)
 
 .PHONY: all verify throughput verify-iverilog lint synth clean
 all: verify
 
 $(OBJ)/V$(TOP): $(RTL) bench_$(TOP).cpp
 	$(VERILATOR) --cc --exe --build -O3 -Wno-fatal --top-module $(TOP) -GLANES=$(LANES) -Mdir $(OBJ) \
-	    -CFLAGS "-O2 -std=c++11 -DLANES=$(LANES)" $(RTL) bench_$(TOP).cpp -o V$(TOP) >/dev/null
+	    -CFLAGS "-O2 -std=c++11 -DLANES=$(LANES) -DTKEEP=$(TKEEP)" $(RTL) bench_$(TOP).cpp -o V$(TOP) >/dev/null
 
 verify: $(OBJ)/V$(TOP)
 	./$(OBJ)/V$(TOP) --vectors NTC_NAME()_vectors --stall $(STALL) --faults $(FAULTS) --seed $(SEED)
@@ -36,7 +38,7 @@ throughput: $(OBJ)/V$(TOP)
 	./$(OBJ)/V$(TOP) --vectors NTC_NAME()_vectors --stall 0 --max-cpw $(MAX_CPW)
 
 $(TBV): $(RTL) tb_<||>NTC_NAME.v
-	$(IVERILOG) -g2005 -P tb_<||>NTC_NAME.LANES=$(LANES) -o $@ -s tb_<||>NTC_NAME tb_<||>NTC_NAME.v $(RTL)
+	$(IVERILOG) -g2005 -P tb_<||>NTC_NAME.LANES=$(LANES) $(if $(filter 1,$(TKEEP)),-DTKEEP) -o $@ -s tb_<||>NTC_NAME tb_<||>NTC_NAME.v $(RTL)
 
 verify-iverilog: $(TBV)
 	vvp -n $(TBV)

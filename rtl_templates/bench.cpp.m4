@@ -99,8 +99,12 @@ struct Result {
 
 // the decoder's output: the storage word, or the type's bridge output; LANES of them per beat
 // (the decoder's LANES parameter, -DLANES=n from the Makefile), m_axis_tkeep saying which are valid
+// (-DTKEEP=1: the decoder has that port; a bridge stage's output, one word per clock, has not)
 #ifndef LANES
 #define LANES 1
+#endif
+#ifndef TKEEP
+#define TKEEP 1
 #endif
 static const uint64_t WORD_MASK = (NTC_OUT_BITS) >= 64 ? ~0ull : ((1ull << (NTC_OUT_BITS)) - 1);
 
@@ -127,7 +131,11 @@ static Result run(Bench &b, const std::vector<uint64_t> &in, uint64_t expect, in
         bool out_fire = t->m_axis_tvalid && t->m_axis_tready;
         if (out_fire) {
             uint64_t data = (uint64_t)t->m_axis_tdata;
+#if TKEEP
             unsigned keep = (unsigned)t->m_axis_tkeep;
+#else
+            unsigned keep = 1;
+#endif
             int words = 0;
             for (int j = 0; j < LANES; j++)
                 if (keep >> j & 1)

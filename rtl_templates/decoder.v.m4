@@ -3,9 +3,13 @@
 // NTC_NAME()_decoder: the tANS decoder of type NTC_NAME (NTC_DESCRIPTION).
 // In: the bytes NTC_NAME()_encode wrote, little-endian in 32-bit words on s_axis, the last word of
 // each stream zero-padded and marked by tlast; streams may follow each other back to back.
+m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
+// Out: one word per clock on m_axis, tlast on the last word of each stream: NTC_OUT_DESCRIPTION.
+|>, <|m4_dnl
 // Out: LANES words per clock on m_axis (word i of a beat in m_axis_tdata[i*W +: W], W the word
 // width; m_axis_tkeep[i]: word i is valid, all words but on the last beat of a stream with an odd
 // word count), tlast on the beat with the last word of each stream: NTC_OUT_DESCRIPTION.
+|>)m4_dnl
 // `error` is sticky until rst: a malformed, corrupt or truncated stream (spec/stream.md, "Checks").
 // A thin wrapper (from rtl_templates/decoder.v.m4): the static model's decode table as a ROM,
 // the hand-written core ntc_tans_core, and the join of code and raw bits into the word or the
@@ -30,8 +34,8 @@ m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
     output wire [NTC_OUT_BITS-1:0] m_axis_tdata,
 |>, <|m4_dnl
     output wire [LANES*NTC_OUT_BITS-1:0] m_axis_tdata,
-|>)m4_dnl
     output wire [LANES-1:0] m_axis_tkeep,
+|>)m4_dnl
     output wire        m_axis_tvalid,
     input  wire        m_axis_tready,
     output wire        m_axis_tlast,
@@ -113,7 +117,9 @@ m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
     endgenerate
     wire [CODE_BITS-1:0] code = codes;
     wire [RAW_BITS-1:0]  raw = raws;
-    assign m_axis_tkeep = keep;
+    /* verilator lint_off UNUSED */
+    wire                 unused_keep = keep;   // always 1 with one word per clock
+    /* verilator lint_on UNUSED */
     localparam TAB_BITS = NTC_TAB_BITS;
     wire [CODE_BITS-1:0] tab_addr;
     reg  [TAB_BITS-1:0]  tab_data;

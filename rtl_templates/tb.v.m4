@@ -29,11 +29,18 @@ module tb_<||>NTC_NAME #(
     wire m_axis_tlast;
     wire error;
 
+    // TKEEP (iverilog -DTKEEP): the decoder has m_axis_tkeep; a bridge stage's output has not
+`ifndef TKEEP
+    assign m_axis_tkeep = {LANES{1'b1}};
+`endif
     NTC_NAME()_decoder #(.LANES(LANES)) dut (
         .clk(clk), .rst(rst),
         .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
         .s_axis_tlast(s_axis_tlast),
-        .m_axis_tdata(m_axis_tdata), .m_axis_tkeep(m_axis_tkeep), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
+`ifdef TKEEP
+        .m_axis_tkeep(m_axis_tkeep),
+`endif
+        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
         .m_axis_tlast(m_axis_tlast), .error(error));
 
     always #5 clk = ~clk;
