@@ -6,6 +6,7 @@
 #   make verify-iverilog  the same vectors under Icarus Verilog
 #   make lint             verilator --lint-only -Wall on every RTL file
 #   make synth            Yosys synth_xilinx -family xc7: LUTs, flip-flops, RAM
+# LANES=2 (e.g. make verify LANES=2) sets the decoder's LANES parameter: two words per clock.
 TOP      := NTC_NAME()_decoder
 RTL      := $(TOP).v ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v<||>NTC_EXTRA_RTL
 VERILATOR ?= verilator
@@ -15,14 +16,20 @@ STALL    ?= 30
 FAULTS   ?= 300
 SEED     ?= 1
 MAX_CPW  ?= 0
-OBJ      := obj_dir
+LANES    ?= 1
+SUFFIX   := $(if $(filter 1,$(LANES)),,_lanes$(LANES))
+OBJ      := obj_dir$(SUFFIX)
+TBV      := tb_<||>NTC_NAME$(SUFFIX).vvp
+CHPARAM  := $(if $(filter 1,$(LANES)),,chparam -set LANES $(LANES) $(TOP); )
+# 1: the decoder has m_axis_tkeep (every output but a bridge stage's, which takes one word per clock)
+TKEEP    := m4_ifelse(NTC_EXTRA_RTL, <||>, 1, 0)
 
 .PHONY: all verify throughput verify-iverilog lint synth clean
 all: verify
 
 $(OBJ)/V$(TOP): $(RTL) bench_$(TOP).cpp
-	$(VERILATOR) --cc --exe --build -O3 -Wno-fatal --top-module $(TOP) -Mdir $(OBJ) \
-	    -CFLAGS "-O2 -std=c++11" $(RTL) bench_$(TOP).cpp -o V$(TOP) >/dev/null
+	$(VERILATOR) --cc --exe --build -O3 -Wno-fatal --top-module $(TOP) -GLANES=$(LANES) -Mdir $(OBJ) \
+	    -CFLAGS "-O2 -std=c++11 -DLANES=$(LANES) -DTKEEP=$(TKEEP)" $(RTL) bench_$(TOP).cpp -o V$(TOP) >/dev/null
 
 verify: $(OBJ)/V$(TOP)
 	./$(OBJ)/V$(TOP) --vectors NTC_NAME()_vectors --stall $(STALL) --faults $(FAULTS) --seed $(SEED)
@@ -30,28 +37,28 @@ verify: $(OBJ)/V$(TOP)
 throughput: $(OBJ)/V$(TOP)
 	./$(OBJ)/V$(TOP) --vectors NTC_NAME()_vectors --stall 0 --max-cpw $(MAX_CPW)
 
-tb_<||>NTC_NAME.vvp: $(RTL) tb_<||>NTC_NAME.v
-	$(IVERILOG) -g2005 -o $@ -s tb_<||>NTC_NAME tb_<||>NTC_NAME.v $(RTL)
+$(TBV): $(RTL) tb_<||>NTC_NAME.v
+	$(IVERILOG) -g2005 -P tb_<||>NTC_NAME.LANES=$(LANES) $(if $(filter 1,$(TKEEP)),-DTKEEP) -o $@ -s tb_<||>NTC_NAME tb_<||>NTC_NAME.v $(RTL)
 
-verify-iverilog: tb_<||>NTC_NAME.vvp
-	vvp -n tb_<||>NTC_NAME.vvp
+verify-iverilog: $(TBV)
+	vvp -n $(TBV)
 
 lint:
-	$(VERILATOR) --lint-only -Wall --top-module $(TOP) $(RTL)
-	$(VERILATOR) --lint-only -Wall --top-module ntc_tans_core ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v
+	$(VERILATOR) --lint-only -Wall --top-module $(TOP) -GLANES=$(LANES) $(RTL)
+	$(VERILATOR) --lint-only -Wall --top-module ntc_tans_core -GLANES=$(LANES) ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v
 	$(VERILATOR) --lint-only -Wall --top-module ntc_bit_window ntc_bit_window.v
 	$(VERILATOR) --lint-only -Wall --top-module ntc_sdp_ram ntc_sdp_ram.v
 m4_ifelse(NTC_EXTRA_RTL, <||>, <||>, <|	$(VERILATOR) --lint-only -Wall --top-module ntc_bridge ntc_bridge.v
 |>)m4_dnl
-	@echo "lint: no warnings in $(RTL)"
+	@echo "lint: no warnings in $(RTL) (LANES=$(LANES))"
 
 synth: $(RTL)
-	$(YOSYS) -q -l synth.log -p "read_verilog $(RTL); synth_xilinx -family xc7 -flatten -top $(TOP); tee -o synth_stat.txt stat" >/dev/null
+	$(YOSYS) -q -l synth.log -p "read_verilog $(RTL); $(CHPARAM)synth_xilinx -family xc7 -flatten -top $(TOP); tee -o synth_stat.txt stat" >/dev/null
 	@awk '/ LUT[1-6] / { lut += $$2 } / INV / { inv += $$2 } / FD[RSCP]E / { ff += $$2 } \
 	    / RAMB(18|36)E1 / { ram = ram sprintf(", %d %s", $$2, $$1) } / RAM(32|64|128|256)[MSX]/ { lr += $$2 } \
 	    / MUXF[78] / { mux += $$2 } / CARRY4 / { carry += $$2 } \
-	    END { printf "$(TOP): %d LUTs (+%d INV), %d flip-flops%s, %d LUT-RAM cells, %d MUXF7/8, %d CARRY4 (yosys synth_xilinx -family xc7)\n", \
+	    END { printf "$(TOP) (LANES=$(LANES)): %d LUTs (+%d INV), %d flip-flops%s, %d LUT-RAM cells, %d MUXF7/8, %d CARRY4 (yosys synth_xilinx -family xc7)\n", \
 	          lut, inv, ff, ram, lr, mux, carry }' synth_stat.txt
 
 clean:
-	rm -rf $(OBJ) tb_<||>NTC_NAME.vvp synth.log synth_stat.txt
+	rm -rf obj_dir obj_dir_lanes* tb_<||>NTC_NAME*.vvp synth.log synth_stat.txt

@@ -97,7 +97,15 @@ struct Result {
     std::vector<int> got_last;
 };
 
-// the decoder's output: the storage word, or the type's bridge output
+// the decoder's output: the storage word, or the type's bridge output; LANES of them per beat
+// (the decoder's LANES parameter, -DLANES=n from the Makefile), m_axis_tkeep saying which are valid
+// (-DTKEEP=1: the decoder has that port; a bridge stage's output, one word per clock, has not)
+#ifndef LANES
+#define LANES 1
+#endif
+#ifndef TKEEP
+#define TKEEP 1
+#endif
 static const uint64_t WORD_MASK = (NTC_OUT_BITS) >= 64 ? ~0ull : ((1ull << (NTC_OUT_BITS)) - 1);
 
 // Feeds `in` and collects outputs until `expect` words came (and a few cycles more), an error,
@@ -122,9 +130,21 @@ static Result run(Bench &b, const std::vector<uint64_t> &in, uint64_t expect, in
         bool in_fire = valid && t->s_axis_tready;
         bool out_fire = t->m_axis_tvalid && t->m_axis_tready;
         if (out_fire) {
-            r.got.push_back((uint64_t)t->m_axis_tdata & WORD_MASK);
-            r.got_last.push_back(t->m_axis_tlast);
-            r.outs++;
+            uint64_t data = (uint64_t)t->m_axis_tdata;
+#if TKEEP
+            unsigned keep = (unsigned)t->m_axis_tkeep;
+#else
+            unsigned keep = 1;
+#endif
+            int words = 0;
+            for (int j = 0; j < LANES; j++)
+                if (keep >> j & 1)
+                    words = j + 1;
+            for (int j = 0; j < words; j++) {
+                r.got.push_back((LANES == 1 ? data : data >> (j * (NTC_OUT_BITS))) & WORD_MASK);
+                r.got_last.push_back(t->m_axis_tlast && j == words - 1);
+                r.outs++;
+            }
         }
         if (t->error) {
             r.error = true;

@@ -3,7 +3,13 @@
 // NTC_NAME()_decoder: the tANS decoder of type NTC_NAME (NTC_DESCRIPTION).
 // In: the bytes NTC_NAME()_encode wrote, little-endian in 32-bit words on s_axis, the last word of
 // each stream zero-padded and marked by tlast; streams may follow each other back to back.
+m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
 // Out: one word per clock on m_axis, tlast on the last word of each stream: NTC_OUT_DESCRIPTION.
+|>, <|m4_dnl
+// Out: LANES words per clock on m_axis (word i of a beat in m_axis_tdata[i*W +: W], W the word
+// width; m_axis_tkeep[i]: word i is valid, all words but on the last beat of a stream with an odd
+// word count), tlast on the beat with the last word of each stream: NTC_OUT_DESCRIPTION.
+|>)m4_dnl
 // `error` is sticky until rst: a malformed, corrupt or truncated stream (spec/stream.md, "Checks").
 // A thin wrapper (from rtl_templates/decoder.v.m4): the static model's decode table as a ROM,
 // the hand-written core ntc_tans_core, and the join of code and raw bits into the word or the
@@ -13,7 +19,8 @@
 
 module NTC_NAME()_decoder #(
     parameter BUF_LOG = NTC_BUF_LOG,          // input buffer: 2^BUF_LOG 32-bit words; must hold a chunk's raw part and its largest ANS part
-    parameter COUNT_BITS = 32           // widest word count n accepted in a stream header (larger: error)
+    parameter COUNT_BITS = 32,          // widest word count n accepted in a stream header (larger: error)
+    parameter LANES = 1                 // words out per clock: 1, or 2 (two table reads per clock)
 ) (
     input  wire        clk,
     input  wire        rst,             // synchronous, active high
@@ -23,7 +30,12 @@ module NTC_NAME()_decoder #(
     output wire        s_axis_tready,
     input  wire        s_axis_tlast,
 
+m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
     output wire [NTC_OUT_BITS-1:0] m_axis_tdata,
+|>, <|m4_dnl
+    output wire [LANES*NTC_OUT_BITS-1:0] m_axis_tdata,
+    output wire [LANES-1:0] m_axis_tkeep,
+|>)m4_dnl
     output wire        m_axis_tvalid,
     input  wire        m_axis_tready,
     output wire        m_axis_tlast,
@@ -40,22 +52,28 @@ module NTC_NAME()_decoder #(
 
     // The static model's decode table, one cell per state: {escape, code, nb, base}. A state u
     // decodes `code` (or, with escape set, reads the code from the stream), then reads nb bits b
-    // and moves to state base + b.
+    // and moves to state base + b. LANES read ports, each one registered read.
     reg [CELL_BITS-1:0] rom [0:(1 << TABLE_LOG) - 1];
     initial begin
 NTC_ROM_INIT()m4_dnl
     end
 
-    wire [TABLE_LOG-1:0] rom_addr;
-    wire                 rom_en;
-    reg  [CELL_BITS-1:0] rom_data_reg;
-    always @(posedge clk)
-        if (rom_en)
-            rom_data_reg <= rom[rom_addr];
+    wire [LANES*TABLE_LOG-1:0] rom_addr;
+    wire                       rom_en;
+    reg  [LANES*CELL_BITS-1:0] rom_data_reg;
+    genvar p;
+    generate
+        for (p = 0; p < LANES; p = p + 1) begin : g_rom_port
+            always @(posedge clk)
+                if (rom_en)
+                    rom_data_reg[p * CELL_BITS +: CELL_BITS] <= rom[rom_addr[p * TABLE_LOG +: TABLE_LOG]];
+        end
+    endgenerate
 
-    wire [CODE_BITS-1:0] code;
-    wire [RAW_BITS-1:0]  raw;
-    wire                 dec_valid, dec_ready, dec_last;
+    wire [LANES*CODE_BITS-1:0] codes;
+    wire [LANES*RAW_BITS-1:0]  raws;
+    wire [LANES-1:0]           keep;
+    wire                       dec_valid, dec_ready, dec_last;
 
     ntc_tans_core #(
         .TABLE_LOG(TABLE_LOG),
@@ -68,7 +86,8 @@ NTC_ROM_INIT()m4_dnl
         .CHUNK_LOG(NTC_CHUNK_LOG),
         .BUF_LOG(BUF_LOG),
         .COUNT_BITS(COUNT_BITS),
-        .NB_BITS(NB_BITS)
+        .NB_BITS(NB_BITS),
+        .LANES(LANES)
     ) core (
         .clk(clk),
         .rst(rst),
@@ -79,8 +98,9 @@ NTC_ROM_INIT()m4_dnl
         .rom_addr(rom_addr),
         .rom_en(rom_en),
         .rom_data(rom_data_reg),
-        .m_code(code),
-        .m_raw(raw),
+        .m_code(codes),
+        .m_raw(raws),
+        .m_keep(keep),
         .m_valid(dec_valid),
         .m_ready(dec_ready),
         .m_last(dec_last),
@@ -88,7 +108,18 @@ NTC_ROM_INIT()m4_dnl
     );
 
 m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
-    // the bridge stage: the code's entry (ntc_bridge.v) from a ROM, two pipeline stages
+    // the bridge stage: the code's entry (ntc_bridge.v) from a ROM, two pipeline stages; it takes
+    // one word per clock (LANES = 1)
+    generate
+        if (LANES != 1) begin : g_check
+            LANES_must_be_1_with_a_bridge_output check ();
+        end
+    endgenerate
+    wire [CODE_BITS-1:0] code = codes;
+    wire [RAW_BITS-1:0]  raw = raws;
+    /* verilator lint_off UNUSED */
+    wire                 unused_keep = keep;   // always 1 with one word per clock
+    /* verilator lint_on UNUSED */
     localparam TAB_BITS = NTC_TAB_BITS;
     wire [CODE_BITS-1:0] tab_addr;
     reg  [TAB_BITS-1:0]  tab_data;
@@ -109,27 +140,48 @@ NTC_BRIDGE_TABLE()m4_dnl
         .m_data(m_axis_tdata), .m_valid(m_axis_tvalid), .m_ready(m_axis_tready), .m_last(m_axis_tlast)
     );
 |>, NTC_OUTPUT, <|pair|>, <|m4_dnl
-    // the (code, raw bits) pair
-    assign m_axis_tdata = {code, raw};
+    // the (code, raw bits) pair of each word
+    generate
+        for (p = 0; p < LANES; p = p + 1) begin : g_word
+            wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
+            wire [RAW_BITS-1:0]  raw = raws[p * RAW_BITS +: RAW_BITS];
+            assign m_axis_tdata[p * NTC_OUT_BITS +: NTC_OUT_BITS] = {code, raw};
+        end
+    endgenerate
+    assign m_axis_tkeep = keep;
     assign m_axis_tvalid = dec_valid;
     assign dec_ready = m_axis_tready;
     assign m_axis_tlast = dec_last;
 |>, NTC_OUTPUT, <|first|>, <|m4_dnl
-    // the storage word: the first word of the code's run plus the raw bits
-    reg [NTC_WORD_BITS-1:0] first;
-    always @* begin
-        case (code)
+    // each storage word: the first word of the code's run plus the raw bits
+    generate
+        for (p = 0; p < LANES; p = p + 1) begin : g_word
+            wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
+            wire [RAW_BITS-1:0]  raw = raws[p * RAW_BITS +: RAW_BITS];
+            reg [NTC_WORD_BITS-1:0] first;
+            always @* begin
+                case (code)
 NTC_FIRST_TABLE()m4_dnl
-            default: first = {NTC_WORD_BITS{1'b0}};
-        endcase
-    end
-    assign m_axis_tdata = first + {{(NTC_WORD_BITS-RAW_BITS){1'b0}}, raw};
+                    default: first = {NTC_WORD_BITS{1'b0}};
+                endcase
+            end
+            assign m_axis_tdata[p * NTC_WORD_BITS +: NTC_WORD_BITS] = first + {{(NTC_WORD_BITS-RAW_BITS){1'b0}}, raw};
+        end
+    endgenerate
+    assign m_axis_tkeep = keep;
     assign m_axis_tvalid = dec_valid;
     assign dec_ready = m_axis_tready;
     assign m_axis_tlast = dec_last;
 |>, <|m4_dnl
-    // the storage word: the code's bits and the raw bits at their places
-    assign m_axis_tdata = NTC_JOIN;
+    // each storage word: the code's bits and the raw bits at their places
+    generate
+        for (p = 0; p < LANES; p = p + 1) begin : g_word
+            wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
+            wire [RAW_BITS-1:0]  raw = raws[p * RAW_BITS +: RAW_BITS];
+            assign m_axis_tdata[p * NTC_WORD_BITS +: NTC_WORD_BITS] = NTC_JOIN;
+        end
+    endgenerate
+    assign m_axis_tkeep = keep;
     assign m_axis_tvalid = dec_valid;
     assign dec_ready = m_axis_tready;
     assign m_axis_tlast = dec_last;

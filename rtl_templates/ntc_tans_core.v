@@ -1,13 +1,14 @@
 // ntc_tans_core — streaming decoder of the ntc stream format (spec/stream.md), tANS coder,
-// static model, split types (every code has RAW_BITS raw bits): one word per clock.
+// static model, split types (every code has RAW_BITS raw bits): LANES words per clock (1 or 2).
 //
 // Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
-//   - the ANS reader (a byte fetch and an 8-bit-refilled bit window) parses the header, jumps
-//     over each chunk's raw part, reads the sentinel, the initial states and, per word, nb state
-//     bits [and an escaped code];
+//   - the ANS reader (a byte fetch and an 8-bit-refilled bit window; with LANES = 2 two bytes a
+//     clock into a 16-bit-refilled one) parses the header, jumps over each chunk's raw part,
+//     reads the sentinel, the initial states and, per word, nb state bits [and an escaped code];
 //   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
-//     with one byte per word (RAW_BITS = 8) a byte address and a byte select, the chunk ending at
-//     the raw part's last byte; otherwise a 32-bit-refilled window and a word counter.
+//     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address and a byte select, the
+//     chunk ending at the raw part's last byte; otherwise a 32-bit-refilled window and a word
+//     counter.
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
 // The word count n is only loaded (7 bits per varint byte) and cleared; chunks are counted up.
@@ -15,6 +16,9 @@
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
 // cell is read while lane i is decoded; a single lane closes the loop through the ROM.
+// LANES = 2: two ROM read ports; words i and i + 1 (different lanes) are decoded in the same clock
+// from one read of both words' state bits, their raw bits taken together (the 32-bit window
+// reader at any width); an escape or an odd stream's last word goes alone (see g_two).
 // Checks (sticky `error`): magic, kind, fingerprint, varint form and size, zero sentinel byte,
 // escaped code >= NCODES, an ANS part not ending on a byte, raw padding, final states, nonzero
 // bytes after the stream in its last word, a stream not ending in the word marked by tlast, a
@@ -34,6 +38,7 @@ module ntc_tans_core #(
     parameter BUF_LOG = 10,             // input buffer: 2^BUF_LOG 32-bit words
     parameter COUNT_BITS = 32,          // widest word count n accepted in a header (> CHUNK_LOG)
     parameter NB_BITS = 4,              // width of a cell's nb field
+    parameter LANES = 1,                // words out per clock: 1, or 2 (needs STREAM_LANES >= 2)
     parameter CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG // width of a decode cell
 ) (
     input  wire                 clk,
@@ -44,12 +49,13 @@ module ntc_tans_core #(
     output wire                 s_axis_tready,
     input  wire                 s_axis_tlast,
 
-    output wire [TABLE_LOG-1:0] rom_addr,
+    output wire [LANES*TABLE_LOG-1:0] rom_addr,   // read port j: rom_addr[j*TABLE_LOG +: TABLE_LOG]
     output wire                 rom_en,
-    input  wire [CELL_BITS-1:0] rom_data,
+    input  wire [LANES*CELL_BITS-1:0] rom_data,   // read port j's cell, one clock after rom_en
 
-    output wire [CODE_BITS-1:0] m_code,
-    output wire [RAW_BITS-1:0]  m_raw,
+    output wire [LANES*CODE_BITS-1:0] m_code,     // word j of the beat: m_code[j*CODE_BITS +: CODE_BITS]
+    output wire [LANES*RAW_BITS-1:0]  m_raw,      //   and m_raw[j*RAW_BITS +: RAW_BITS]
+    output wire [LANES-1:0]     m_keep,           // word j of the beat is valid (all but an odd stream's last beat: all)
     output wire                 m_valid,
     input  wire                 m_ready,
     output wire                 m_last,
@@ -59,12 +65,13 @@ module ntc_tans_core #(
     localparam R = TABLE_LOG;
     localparam L = STREAM_LANES;
     localparam CB = CODE_BITS;
-    localparam K = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read
-    localparam AWIN = K + 7;                                     // ANS window
+    localparam K1 = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read of one word
+    localparam K = (LANES == 2 && 2 * R > K1) ? 2 * R : K1;       //   of a step (two words: 2 nb)
+    localparam AWIN = (LANES == 2) ? 16 + K - 1 : K + 7;          // ANS window
     localparam ACW = $clog2(AWIN + K + 1);
     localparam RG = (RAW_BITS % 8 == 0) ? 8 : 1;                  // raw read granularity
-    localparam RK = (RAW_BITS % 8 == 0) ? RAW_BITS : RAW_BITS + 7; // raw peek: the bits and padding
-    localparam RWIN = 32 + RAW_BITS - RG;
+    localparam RK = (RAW_BITS % 8 == 0) ? LANES * RAW_BITS : LANES * RAW_BITS + 7; // raw peek: the bits and padding
+    localparam RWIN = 32 + LANES * RAW_BITS - RG;
     localparam RCW = $clog2(RWIN + RK + 1);
     localparam BA = BUF_LOG + 3;                                 // byte address with a wrap bit
     localparam HI = COUNT_BITS - CHUNK_LOG;
@@ -76,15 +83,24 @@ module ntc_tans_core #(
 
     localparam [ACW-1:0] N8 = 8, NR = R, NCB = CB;
 
+    // LANES = 2 needs two words of different lanes at once
+    generate
+        if (LANES != 1 && (LANES != 2 || STREAM_LANES < 2)) begin : g_check
+            LANES_must_be_1_or_2_with_STREAM_LANES_at_least_2 check ();
+        end
+    endgenerate
+
     reg [3:0] state_reg;
     reg       err_reg;
     wire      err_set;
     // forward declarations
     wire [ACW-1:0] a_cnt;
     wire [BA-1:0]  target, p_byte;
-    wire           word_out;    // a word goes out
+    wire           word_out;    // a word goes out (two with pair_fire): its raw bits are taken
+    wire           pair_fire;   // LANES = 2: two words are decoded at once
     wire           full_chunk;  // the next chunk has 2^CHUNK_LOG words
     wire           chunk_end;   // the next word out is the chunk's last
+    wire           chunk_end2;  //   the one after it is (LANES = 2)
     wire [CHUNK_LOG-1:0] rem_lo;
     reg            m_valid_reg, m_last_reg;
 
@@ -148,16 +164,35 @@ module ntc_tans_core #(
     // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
     // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
     wire stop = eop_pend_reg && eop_old_reg && !a_dv_reg;
-    wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
+    wire a_word_step;                   // the load takes the last bytes of word awa
 
-    ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
-        .clk(clk), .rst(rst), .clear(jump),
-        .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
-        .in_skip({ACW{1'b0}}), .in_take(a_in_take),
-        .peek_k(need), .peek(a_peek), .enough(have),
-        .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
+    generate
+        if (LANES == 1) begin : g_abyte
+            // one byte per clock: byte abi of word awa
+            wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
+            ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
+                .clk(clk), .rst(rst), .clear(jump),
+                .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
+                .in_skip({ACW{1'b0}}), .in_take(a_in_take),
+                .peek_k(need), .peek(a_peek), .enough(have),
+                .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
+            assign a_word_step = a_in_take && abi_reg == 2'd3;
+        end else begin : g_aword
+            // LANES = 2 reads up to 2 R bits a clock: two bytes per clock, the half word abi[1]
+            // of word awa, its first byte dropped when abi is odd (only from a jump to the first
+            // load after it)
+            wire [15:0] a_half = a_word[16 * abi_reg[1] +: 16];
+            wire [15:0] a_half_msb = {a_half[7:0], a_half[15:8]};
+            ntc_bit_window #(.WIN(AWIN), .IN_BITS(16), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
+                .clk(clk), .rst(rst), .clear(jump),
+                .in_data(a_half_msb), .in_valid(a_dv_reg), .in_allow(!err_reg),
+                .in_skip({{(ACW-4){1'b0}}, abi_reg[0], 3'b000}), .in_take(a_in_take),
+                .peek_k(need), .peek(a_peek), .enough(have),
+                .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
+            assign a_word_step = a_in_take && abi_reg[1];
+        end
+    endgenerate
 
-    wire a_word_step = a_in_take && abi_reg == 2'd3;
     assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
     wire [BUF_LOG:0] a_avail_diff = awa_next - lim_reg;   // negative: word awa_next is readable
 
@@ -167,7 +202,7 @@ module ntc_tans_core #(
         if (jump)
             abi_reg <= target[1:0];
         else if (a_in_take)
-            abi_reg <= abi_reg + 1'b1;
+            abi_reg <= LANES == 1 ? abi_reg + 1'b1 : {!abi_reg[1], 1'b0};
         if (rst) begin
             awa_reg <= {(BUF_LOG+1){1'b0}};
             abi_reg <= 2'd0;
@@ -183,13 +218,14 @@ module ntc_tans_core #(
     // r_bits: the raw bits of the next word; r_have: they are at hand; r_keep: the oldest buffer
     // word the readers still need; r_pad_nz: the raw part's padding (after its last word) is not 0.
     wire                r_have;
-    wire [RAW_BITS-1:0] r_bits;
+    wire                r_have2;        // LANES = 2: the raw bits of the next two words are at hand
+    wire [LANES*RAW_BITS-1:0] r_bits;   // word j's at [j*RAW_BITS +: RAW_BITS]
     wire [BUF_LOG:0]    r_keep;
     wire                r_pad_nz;
     assign p_byte = {awa_reg, abi_reg} - {{(BA-ACW+3){1'b0}}, a_cnt[ACW-1:3]};
 
     generate
-        if (RAW_BITS == 8) begin : g_raw_byte
+        if (RAW_BITS == 8 && LANES == 1) begin : g_raw_byte
             // One byte per word: a byte address into the buffer and a 4:1 byte select. The raw
             // part lies wholly before the ANS part, so by the time the ANS reader has read the
             // sentinel every raw byte of the chunk is in the buffer and the RAM, which re-reads
@@ -207,13 +243,16 @@ module ntc_tans_core #(
                     rba_reg <= {BA{1'b0}};
             end
             assign chunk_end = rba_inc == raw_end_reg;
+            assign chunk_end2 = 1'b0;
             assign r_rd_addr = rba_next[BA-2:2];
             assign r_bits = r_word[8 * rba_reg[1:0] +: 8];
             assign r_have = 1'b1;
+            assign r_have2 = 1'b0;
             assign r_keep = rba_reg[BA-1:2];
             assign r_pad_nz = 1'b0;
         end else begin : g_raw_win
-            // Any width: a 32-bit-refilled window that loads the words of the raw part.
+            // Any width, and LANES = 2: a 32-bit-refilled window that loads the words of the raw
+            // part; a step takes one word's raw bits or (pair_fire) two words'.
             reg [BUF_LOG:0] rwa_reg;            // next word to load
             reg [BUF_LOG:0] rlast_reg;          // last word of the current raw part
             reg             rload_done_reg;     // every word of the raw part loaded
@@ -231,20 +270,27 @@ module ntc_tans_core #(
             wire           r_in_take;
             wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
             wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
-            localparam [RCW-1:0] RK_W = RK;
+            localparam integer RK_I = RK;
+            localparam integer RAW2_I = 2 * RAW_BITS;
+            localparam [RCW-1:0] RK_W = RK_I[RCW-1:0];
             localparam [RCW-1:0] RAW_W = RAW_BITS;
+            localparam [RCW-1:0] RAW2_W = RAW2_I[RCW-1:0];
 
             ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
                 .clk(clk), .rst(rst), .clear(jump),
                 .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
                 .in_skip(r_skip), .in_take(r_in_take),
                 .peek_k(RK_W), .peek(r_peek), .enough(r_enough),
-                .take_en(word_out), .take_k(RAW_W), .cnt(r_cnt));
+                .take_en(word_out), .take_k(pair_fire ? RAW2_W : RAW_W), .cnt(r_cnt));
 
             wire [BUF_LOG:0] rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
             assign r_rd_addr = rwa_next[BUF_LOG-1:0];
             assign r_have = r_cnt >= RAW_W;
-            assign r_bits = r_peek[RK-1 -: RAW_BITS];
+            assign r_have2 = r_cnt >= RAW2_W;
+            genvar rj;
+            for (rj = 0; rj < LANES; rj = rj + 1) begin : g_rbits
+                assign r_bits[rj * RAW_BITS +: RAW_BITS] = r_peek[RK-1 - rj * RAW_BITS -: RAW_BITS];
+            end
             assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
 
             // words left in the chunk, modulo 2^CHUNK_LOG: 0 for a full chunk, else n_lo
@@ -253,8 +299,9 @@ module ntc_tans_core #(
                 if (jump)
                     wc_reg <= full_chunk ? {CHUNK_LOG{1'b0}} : rem_lo;
                 else if (word_out)
-                    wc_reg <= wc_reg - 1'b1;
+                    wc_reg <= wc_reg - {{(CHUNK_LOG-2){1'b0}}, pair_fire ? 2'd2 : 2'd1};
             assign chunk_end = wc_reg == {{(CHUNK_LOG-1){1'b0}}, 1'b1};
+            assign chunk_end2 = wc_reg == {{(CHUNK_LOG-2){1'b0}}, 2'd2};
 
             always @(posedge clk) begin
                 r_dv_reg <= rwa_next != wr_ptr_reg;
@@ -271,8 +318,8 @@ module ntc_tans_core #(
                         if (rwa_reg == rlast_reg)
                             rload_done_reg <= 1'b1;
                     end
-                    if (a_word_step)
-                        aold_reg <= awa_reg;
+                    if (a_word_step)   // LANES = 2: the window may still hold bits of the word before
+                        aold_reg <= LANES == 1 ? awa_reg : awa_reg - 1'b1;
                 end
                 if (stream_done)
                     aold_reg <= awa_reg;
@@ -286,14 +333,19 @@ module ntc_tans_core #(
             end
 
             wire [RK-1:0] pad_mask;
-            if (RK > RAW_BITS) begin : g_pad
+            if (RK > LANES * RAW_BITS) begin : g_pad
                 reg [2:0] rem_pad_reg;
                 wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
                 always @(posedge clk)
                     if (jump)
                         rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
                 wire [6:0] m7 = ~(7'h7f >> pad);
-                assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+                // the padding follows the step's last raw bits: one word's or (pair_fire) two words'
+                if (LANES == 2) begin : g_pad2
+                    assign pad_mask = pair_fire ? {{(2 * RAW_BITS){1'b0}}, m7} : {{RAW_BITS{1'b0}}, m7, {RAW_BITS{1'b0}}};
+                end else begin : g_pad1
+                    assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+                end
             end else begin : g_nopad
                 assign pad_mask = {RK{1'b0}};
             end
@@ -340,56 +392,173 @@ module ntc_tans_core #(
     assign target = p_byte + raw_bytes;
 
     // ------------------------------------------------------------------ decode cells and states
+    // cell of read port 0: the next word's
     wire [R-1:0]       cell_base = rom_data[R-1:0];
     wire [NB_BITS-1:0] cell_nb = rom_data[R +: NB_BITS];
     wire [CB-1:0]      cell_sym = rom_data[R + NB_BITS +: CB];
     wire               cell_esc = rom_data[CELL_BITS-1];
 
-    reg  [R-1:0] addr_q_reg;             // the state whose cell the ROM holds
-    // next state: base + b, b the next nb bits; base has its low nb bits zero (base = x 2^nb - M).
-    // An initial state reads all R bits (need = R).
+    // next state of one step: base + b, b the next nb bits; base has its low nb bits zero
+    // (base = x 2^nb - M). An initial state reads all R bits (need = R).
     reg  [R-1:0] nsv;
     integer si;
     always @*
         for (si = 0; si < R; si = si + 1)
             nsv[si] = si < need ? a_peek[si] : cell_base[si];
     wire         out_free = !m_valid_reg || m_ready;
-    reg [CB-1:0] m_code_reg;
-    reg [RAW_BITS-1:0] m_raw_reg;
+    wire         out_ok;                 // a word may be decoded: its output has room
+    wire         pair_mode;              // LANES = 2: the next step decodes two words
+    wire         states_nz;              // some state is not 0 (checked after the last word)
 
     wire load_fire = state_reg == S_STATE && have && !err_reg;
-    wire dec_fire = state_reg == S_DEC && have && (cell_esc || (r_have && out_free)) && !err_reg;
-    wire esc_fire = state_reg == S_ESC && have && r_have && out_free && !err_reg;
-    wire advance = load_fire || dec_fire;
-    assign word_out = (dec_fire && !cell_esc) || esc_fire;
-    wire ring_zero;
-    wire [R-1:0] ring_head;
+    wire dec_fire = state_reg == S_DEC && !pair_mode && have && (cell_esc || (r_have && out_ok)) && !err_reg;
+    wire esc_fire = state_reg == S_ESC && have && r_have && out_ok && !err_reg;
+    assign pair_fire = state_reg == S_DEC && pair_mode && have && r_have2 && out_free && !err_reg;
+    wire advance = load_fire || dec_fire || pair_fire;
+    assign word_out = (dec_fire && !cell_esc) || esc_fire || pair_fire;
+    wire step_end = pair_fire ? chunk_end2 : chunk_end;   // the step decodes the chunk's last word
+    wire [CB-1:0] esc_code = a_peek[CB-1:0];
 
     generate
-        if (L == 1) begin : g_l1
-            assign ring_head = nsv;
-            assign ring_zero = 1'b1;
-        end else if (L == 2) begin : g_l2
-            reg [R-1:0] ring_reg;
+        if (LANES == 1) begin : g_one
+            // The STREAM_LANES states rotate through a ring whose last stage is the ROM's address
+            // register (copied in addr_q_reg); one step moves it on by one.
+            reg  [R-1:0] addr_q_reg;             // the state whose cell the ROM holds
+            wire ring_zero;
+            wire [R-1:0] ring_head;
+            if (L == 1) begin : g_l1
+                assign ring_head = nsv;
+                assign ring_zero = 1'b1;
+            end else if (L == 2) begin : g_l2
+                reg [R-1:0] ring_reg;
+                always @(posedge clk)
+                    if (advance)
+                        ring_reg <= nsv;
+                assign ring_head = ring_reg;
+                assign ring_zero = ring_reg == {R{1'b0}};
+            end else begin : g_ln
+                reg [(L-1)*R-1:0] ring_reg;
+                always @(posedge clk)
+                    if (advance)
+                        ring_reg <= {nsv, ring_reg[(L-1)*R-1:R]};
+                assign ring_head = ring_reg[R-1:0];
+                assign ring_zero = ring_reg == {((L-1)*R){1'b0}};
+            end
+            assign rom_addr = ring_head;
             always @(posedge clk)
                 if (advance)
-                    ring_reg <= nsv;
-            assign ring_head = ring_reg;
-            assign ring_zero = ring_reg == {R{1'b0}};
-        end else begin : g_ln
-            reg [(L-1)*R-1:0] ring_reg;
+                    addr_q_reg <= ring_head;
+            assign states_nz = addr_q_reg != {R{1'b0}} || !ring_zero;
+            assign pair_mode = 1'b0;
+            assign out_ok = out_free;
+
+            // the output word
+            reg [CB-1:0] m_code_reg;
+            reg [RAW_BITS-1:0] m_raw_reg;
+            always @(posedge clk) begin
+                if (word_out) begin
+                    m_code_reg <= esc_fire ? esc_code : cell_sym;
+                    m_raw_reg <= r_bits;
+                    m_last_reg <= clast && chunk_end;
+                end
+                if (word_out)
+                    m_valid_reg <= 1'b1;
+                else if (m_ready)
+                    m_valid_reg <= 1'b0;
+                if (rst)
+                    m_valid_reg <= 1'b0;
+            end
+            assign m_code = m_code_reg;
+            assign m_raw = m_raw_reg;
+            assign m_keep = 1'b1;
+        end else begin : g_two
+            // Two words per step. Read port j holds the cell of word i + j; the states form a
+            // list of L (index 0: the next word's lane), whose first two entries are the ROM's
+            // address registers. A pair step decodes words i and i + 1 at once: their state bits
+            // follow each other in the stream, so one peek of nb0 + nb1 bits holds word i + 1's
+            // nb1 bits at the bottom and word i's nb0 bits above them; the list moves on by two.
+            // A single step (an escaped code in either cell, an odd stream's last word, or the
+            // second word of a pair split by an escape) decodes word i alone as with LANES = 1
+            // and moves the list on by one, so the ROM then reads words i + 1 and i + 2.
+            // Single words are packed into beats: a beat always starts with an even word.
+            wire [R-1:0]       base1 = rom_data[CELL_BITS +: R];
+            wire [NB_BITS-1:0] nb1 = rom_data[CELL_BITS + R +: NB_BITS];
+            wire [CB-1:0]      sym1 = rom_data[CELL_BITS + R + NB_BITS +: CB];
+            wire               esc1 = rom_data[2 * CELL_BITS - 1];
+            wire [K-1:0]       peek_hi = a_peek >> nb1;    // word i's bits, above word i + 1's
+            reg  [R-1:0]       ns0, ns1;                   // the pair's next states
+            integer pj;
+            always @*
+                for (pj = 0; pj < R; pj = pj + 1) begin
+                    ns0[pj] = pj < cell_nb ? peek_hi[pj] : cell_base[pj];
+                    ns1[pj] = pj < nb1 ? a_peek[pj] : base1[pj];
+                end
+
+            reg  [L*R-1:0] lst_reg;
+            wire [L*R-1:0] lst_next;
+            if (L == 2) begin : g_l2
+                assign lst_next = pair_fire ? {ns1, ns0} : {nsv, lst_reg[2*R-1:R]};
+            end else begin : g_ln
+                assign lst_next = pair_fire ? {ns1, ns0, lst_reg[L*R-1:2*R]} : {nsv, lst_reg[L*R-1:R]};
+            end
             always @(posedge clk)
                 if (advance)
-                    ring_reg <= {nsv, ring_reg[(L-1)*R-1:R]};
-            assign ring_head = ring_reg[R-1:0];
-            assign ring_zero = ring_reg == {((L-1)*R){1'b0}};
+                    lst_reg <= lst_next;
+            assign rom_addr = lst_next[2*R-1:0];
+            assign states_nz = lst_reg != {(L*R){1'b0}};
+
+            // the output beat; hold: the beat's first word, decoded alone
+            reg               half_reg;          // the hold has the beat's first word
+            reg [CB-1:0]      hold_code_reg;
+            reg [RAW_BITS-1:0] hold_raw_reg;
+            reg [2*CB-1:0]    m_code_reg;
+            reg [2*RAW_BITS-1:0] m_raw_reg;
+            reg               m_keep1_reg;
+            wire              odd_end = clast && chunk_end;      // a single step decodes the stream's last word
+            wire              beat_now = half_reg || odd_end;    // a single word ends a beat
+            wire [CB-1:0]     one_code = esc_fire ? esc_code : cell_sym;
+            wire [RAW_BITS-1:0] one_raw = r_bits[RAW_BITS-1:0];
+            wire              single_out = word_out && !pair_fire;
+            assign pair_mode = !half_reg && !cell_esc && !esc1 && !chunk_end;
+            assign out_ok = beat_now ? out_free : 1'b1;
+            always @(posedge clk) begin
+                if (pair_fire) begin
+                    m_code_reg <= {sym1, cell_sym};
+                    m_raw_reg <= r_bits;
+                    m_keep1_reg <= 1'b1;
+                    m_last_reg <= clast && chunk_end2;
+                end else if (single_out) begin
+                    if (half_reg) begin                // the beat's second word
+                        m_code_reg <= {one_code, hold_code_reg};
+                        m_raw_reg <= {one_raw, hold_raw_reg};
+                        m_keep1_reg <= 1'b1;
+                        m_last_reg <= odd_end;
+                    end else if (odd_end) begin        // an odd stream's last word: a beat of one
+                        m_code_reg <= {{CB{1'b0}}, one_code};
+                        m_raw_reg <= {{RAW_BITS{1'b0}}, one_raw};
+                        m_keep1_reg <= 1'b0;
+                        m_last_reg <= 1'b1;
+                    end else begin                     // the beat's first word waits in the hold
+                        hold_code_reg <= one_code;
+                        hold_raw_reg <= one_raw;
+                    end
+                    half_reg <= !beat_now;
+                end
+                if (pair_fire || (single_out && beat_now))
+                    m_valid_reg <= 1'b1;
+                else if (m_ready)
+                    m_valid_reg <= 1'b0;
+                if (rst) begin
+                    m_valid_reg <= 1'b0;
+                    half_reg <= 1'b0;
+                end
+            end
+            assign m_code = m_code_reg;
+            assign m_raw = m_raw_reg;
+            assign m_keep = {m_keep1_reg, 1'b1};
         end
     endgenerate
-    assign rom_addr = ring_head;
     assign rom_en = advance;
-    always @(posedge clk)
-        if (advance)
-            addr_q_reg <= ring_head;
 
     // ------------------------------------------------------------------ control
     wire [7:0] hdr_expect = vidx_reg == 4'd0 ? 8'h6E : vidx_reg == 4'd1 ? 8'h74 : vidx_reg == 4'd2 ? KIND[7:0] :
@@ -412,7 +581,8 @@ module ntc_tans_core #(
             S_HDR, S_VAR, S_SENT: need = N8;
             S_END: need = end_aligned ? {ACW{1'b0}} : N8;
             S_STATE: need = NR;
-            S_DEC: need = {{(ACW-NB_BITS){1'b0}}, cell_nb};
+            S_DEC: need = pair_mode ? {{(ACW-NB_BITS){1'b0}}, cell_nb} + {{(ACW-NB_BITS){1'b0}}, rom_data[CELL_BITS*(LANES-1) + R +: NB_BITS]}
+                                    : {{(ACW-NB_BITS){1'b0}}, cell_nb};
             S_ESC: need = NCB;
             default: need = {ACW{1'b0}};
         endcase
@@ -421,7 +591,7 @@ module ntc_tans_core #(
         a_take_k = state_reg == S_SENT ? {{(ACW-4){1'b0}}, zeros} + 1'b1 : need;
     end
     assign a_take_en = !err_reg && have && (state_reg == S_HDR || state_reg == S_VAR || state_reg == S_SENT ||
-                       (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire);
+                       (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire || pair_fire);
 
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
@@ -449,9 +619,8 @@ module ntc_tans_core #(
         end
     endgenerate
 
-    wire [CB-1:0] esc_code = a_peek[CB-1:0];
     wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
-    wire pad_bad = word_out && chunk_end && clast && r_pad_nz;
+    wire pad_bad = word_out && step_end && clast && r_pad_nz;
 
     assign err_set = !err_reg && (
         (state_reg == S_HDR && have && byte8 != hdr_expect) ||
@@ -460,7 +629,7 @@ module ntc_tans_core #(
         (state_reg == S_SENT && have && byte8 == 8'd0) ||
         (state_reg == S_JUMP && a_cnt[2:0] != 3'd0) ||
         (esc_fire && esc_bad) || pad_bad ||
-        (state_reg == S_FIN && (a_cnt[2:0] != 3'd0 || addr_q_reg != {R{1'b0}} || !ring_zero)) ||
+        (state_reg == S_FIN && (a_cnt[2:0] != 3'd0 || states_nz)) ||
         (state_reg == S_END && end_aligned && !(a_cnt == {ACW{1'b0}} && stop)) ||
         (state_reg == S_END && !end_aligned && have && byte8 != 8'd0) ||
         (state_reg != S_JUMP && state_reg != S_FIN && starve && need != {ACW{1'b0}}));
@@ -470,15 +639,6 @@ module ntc_tans_core #(
     always @(posedge clk) begin
         if (err_set)
             err_reg <= 1'b1;
-        if (word_out) begin
-            m_code_reg <= esc_fire ? esc_code : cell_sym;
-            m_raw_reg <= r_bits;
-            m_last_reg <= clast && chunk_end;
-        end
-        if (word_out)
-            m_valid_reg <= 1'b1;
-        else if (m_ready)
-            m_valid_reg <= 1'b0;
         if (!err_reg) begin
             case (state_reg)
                 S_HDR, S_VAR: if (have) begin
@@ -513,6 +673,8 @@ module ntc_tans_core #(
                         state_reg <= S_ESC;
                     else if (chunk_end)
                         state_reg <= clast ? S_FIN : S_JUMP;
+                end else if (pair_fire && chunk_end2) begin
+                    state_reg <= clast ? S_FIN : S_JUMP;
                 end
                 S_ESC: if (esc_fire)
                     state_reg <= chunk_end ? (clast ? S_FIN : S_JUMP) : S_DEC;
@@ -536,12 +698,9 @@ module ntc_tans_core #(
             cidx_reg <= {HI{1'b0}};
             cfirst_reg <= 1'b1;
             lc_reg <= {LCW{1'b0}};
-            m_valid_reg <= 1'b0;
         end
     end
 
-    assign m_code = m_code_reg;
-    assign m_raw = m_raw_reg;
     assign m_valid = m_valid_reg;
     assign m_last = m_last_reg;
     assign error = err_reg;

@@ -2,12 +2,14 @@
 //
 // tb_<||>NTC_NAME: the Icarus bench of NTC_NAME()_decoder (from rtl_templates/tb.v.m4): the same
 // vectors as the Verilator bench, random stalls on input valid and output ready, every word and
-// tlast compared; prints "N passed, N failed" (one test per output word) and PASS or FAIL, and
+// tlast compared (LANES words per beat, m_axis_tkeep saying which are valid); prints "N passed, N failed" (one test per output word) and PASS or FAIL, and
 // stops with a timeout message if the decoder stops making progress.
 `default_nettype none
 `timescale 1ns / 1ps
 
-module tb_<||>NTC_NAME;
+module tb_<||>NTC_NAME #(
+    parameter LANES = 1                 // the decoder's words per clock (iverilog -P)
+);
 `include "NTC_NAME()_vectors/sizes.vh"
     localparam W = NTC_OUT_BITS;          // the storage word, or the bridge output
     localparam STALL = 30;              // percent of cycles without input valid / output ready
@@ -20,16 +22,24 @@ module tb_<||>NTC_NAME;
     reg s_axis_tvalid = 1'b0;
     reg s_axis_tlast;
     wire s_axis_tready;
-    wire [W-1:0] m_axis_tdata;
+    wire [LANES*W-1:0] m_axis_tdata;
+    wire [LANES-1:0] m_axis_tkeep;
     wire m_axis_tvalid;
     reg m_axis_tready = 1'b0;
     wire m_axis_tlast;
     wire error;
 
-    NTC_NAME()_decoder dut (
+    // TKEEP (iverilog -DTKEEP): the decoder has m_axis_tkeep; a bridge stage's output has not
+`ifndef TKEEP
+    assign m_axis_tkeep = {LANES{1'b1}};
+`endif
+    NTC_NAME()_decoder #(.LANES(LANES)) dut (
         .clk(clk), .rst(rst),
         .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
         .s_axis_tlast(s_axis_tlast),
+`ifdef TKEEP
+        .m_axis_tkeep(m_axis_tkeep),
+`endif
         .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
         .m_axis_tlast(m_axis_tlast), .error(error));
 
@@ -37,7 +47,10 @@ module tb_<||>NTC_NAME;
 
     integer seed = 1;
     integer in_idx = 0, out_idx = 0, passed = 0, failed = 0, idle = 0, cycles = 0;
+    integer j, words;
     reg in_fire, out_fire;
+    reg [W-1:0] word;
+    reg word_last;
 
     initial begin
         $readmemh("NTC_NAME()_vectors/stream.hex", stream);
@@ -53,14 +66,22 @@ module tb_<||>NTC_NAME;
         out_fire = m_axis_tvalid && m_axis_tready;
         cycles = cycles + 1;
         if (out_fire) begin
-            if (out_idx < OUT_WORDS && {m_axis_tlast, m_axis_tdata} == expected[out_idx]) begin
-                passed = passed + 1;
-            end else begin
-                failed = failed + 1;
-                if (failed <= 5)
-                    $display("  word %0d: got %h (tlast %b)", out_idx, m_axis_tdata, m_axis_tlast);
+            words = 0;
+            for (j = 0; j < LANES; j = j + 1)
+                if (m_axis_tkeep[j])
+                    words = j + 1;
+            for (j = 0; j < words; j = j + 1) begin
+                word = m_axis_tdata[j * W +: W];
+                word_last = m_axis_tlast && j == words - 1;
+                if (out_idx < OUT_WORDS && {word_last, word} == expected[out_idx]) begin
+                    passed = passed + 1;
+                end else begin
+                    failed = failed + 1;
+                    if (failed <= 5)
+                        $display("  word %0d: got %h (tlast %b)", out_idx, word, word_last);
+                end
+                out_idx = out_idx + 1;
             end
-            out_idx = out_idx + 1;
         end
         if (in_fire)
             in_idx = in_idx + 1;

@@ -13,7 +13,9 @@
 # on those words and on every word of types of up to 8 bits, and the vectors checked against the
 # generated C T_bridge (tests/tools/bridge_ref.c); no Icarus run on these whole files. Types whose
 # codes have different raw-bit counts are refused by the RTL (counted as skipped). tests/rtl/*.nt
-# add bridges on real bf16 weights.
+# add bridges on real bf16 weights. The decoder with LANES = 2 (two words per clock) is run the
+# same way (lint, stalls and faults, throughput, Icarus, synthesis) on bf16_lossless over the real
+# weights, its model-drawn vectors, the (code, raw) pair output and the static variants.
 # Ends with "rtl: N passed, N failed, N skipped".
 set -u
 SHARED=${1:-../shared}
@@ -43,18 +45,7 @@ check() {
 for tool in verilator iverilog yosys m4; do
     if ! command -v $tool >/dev/null 2>&1; then
         skipped "RTL tests: $tool not installed"
-        # bridges on real bf16 weights (one matrix, so that the Icarus bench runs too): fp32 bits and the
-# (code, bits) pair
-for nt in tests/rtl/*.nt; do
-    T=$(basename "$nt" .nt)
-    data=$(data_for "$T")
-    case $data in "$DATA"/*) one="$data:layers.0.feed_forward.w1.weight" ;; *) one=$data ;; esac
-    rtl_suite "$T" "$nt" "$data" "$one" ""
-    ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$T/*_decoder.v 2>/dev/null)
-    [ -n "$ob" ] && bridge_check "$T" "$nt" "$data" "$ob"
-done
-
-echo "rtl: $pass passed, $fail failed, $skip skipped"
+        echo "rtl: $pass passed, $fail failed, $skip skipped"
         exit 0
     fi
 done
@@ -107,6 +98,27 @@ rtl_suite() {
     grep 'LUTs' $B/$name.synth.log | sed 's/^/    /'
 }
 
+# lanes2 NAME MAX_CPW [noiv]: the decoder generated into $B/NAME, with LANES = 2 (make ... LANES=2)
+lanes2() {
+    l2_g=$B/$1 l2_cpw=$2 l2_iv=${3:-iv}
+    if [ ! -f "$l2_g/Makefile" ]; then
+        bad "$1, LANES=2: no generated decoder in $l2_g"
+        return
+    fi
+    check "$1, LANES=2: verilator --lint-only -Wall" $B/$1.l2.lint.log make -C "$l2_g" lint LANES=2
+    check "$1, LANES=2: Verilator bench, random stalls, faults (make verify)" $B/$1.l2.verify.log make -C "$l2_g" verify LANES=2
+    grep -E '^(PASS|FAIL) ' $B/$1.l2.verify.log | sed 's/^/    /'
+    check "$1, LANES=2: no stalls (make throughput${l2_cpw:+, at most $l2_cpw cycles per word})" $B/$1.l2.tput.log \
+        make -C "$l2_g" throughput LANES=2 MAX_CPW="${l2_cpw:-0}"
+    grep -E '^(PASS|FAIL) ' $B/$1.l2.tput.log | sed 's/^/    /'
+    if [ "$l2_iv" = iv ]; then
+        check "$1, LANES=2: Icarus bench (make verify-iverilog)" $B/$1.l2.iv.log make -C "$l2_g" verify-iverilog LANES=2
+        tail -n 3 $B/$1.l2.iv.log | head -n 2 | sed 's/^/    /'
+    fi
+    check "$1, LANES=2: Yosys synth_xilinx -family xc7 (make synth)" $B/$1.l2.synth.log make -C "$l2_g" synth LANES=2
+    grep 'LUTs' $B/$1.l2.synth.log | sed 's/^/    /'
+}
+
 # bridge_check NAME NT DATA OUT_BITS: the generated C bridge against the vectors of $B/NAME.
 bridge_check() {
     bc_g=$B/$1
@@ -136,7 +148,7 @@ value_suite() {
     fi > $B/$vs_name.static.nt
     case $vs_f32 in "$DATA"/*) vs_cpw=1.01 ;; *) vs_cpw= ;; esac
     rtl_suite "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_q" "$vs_cpw" noiv
-    vs_ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$vs_name.static-variant/*_decoder.v 2>/dev/null)
+    vs_ob=$(sed -n 's/.*output wire \[\(LANES\*\)\{0,1\}\([0-9]*\)-1:0\] m_axis_tdata.*/\2/p' $B/$vs_name.static-variant/*_decoder.v 2>/dev/null)
     [ -n "$vs_ob" ] && bridge_check "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_ob"
 }
 
@@ -155,14 +167,18 @@ for nt in examples/*.nt; do
     case $data in "$DATA"/*) real=1 ;; *) real=0 ;; esac
     if grep -Eq '^[[:space:]]*model[[:space:]]+static[[:space:]]*;' "$nt"; then
         if [ $real = 1 ]; then
-            # the real weights, every tensor a stream; one word per clock over the whole file
+            # the real weights, every tensor a stream; one word per clock over the whole file, and
+            # two with LANES = 2
             rtl_suite "$T" "$nt" "$data" "$data" 1.01
+            lanes2 "$T" 0.51
         else
             skipped "$T on real weights: $DATA missing (fitted and checked on synthetic data instead)"
             rtl_suite "$T" "$nt" "$data" "$data" ""
+            lanes2 "$T" ""
         fi
         # words drawn from the model: codes never seen while fitting (escapes), awkward sizes
         rtl_suite "$T.model-drawn" "$nt" "$data" "" ""
+        lanes2 "$T.model-drawn" ""
     else
         check "$T: refused by the RTL backend with a message (exit 1)" $B/$T.refuse.log sh -c \
             "$NTC $nt --emit verilog -o $B/$T.refused 2>&1; test \$? -eq 1"
@@ -175,6 +191,8 @@ for nt in examples/*.nt; do
         echo "$sig" >> $B/signatures
         sed 's/model[[:space:]]\{1,\}adaptive[^;]*;/model static;/' "$nt" > "$B/$T.static.nt"
         rtl_suite "$T.static-variant" "$B/$T.static.nt" "$data" "" ""
+        # LANES = 2 (two words per clock on the 16-bit types; fp32 words need more than the 32-bit input)
+        lanes2 "$T.static-variant" ""
     fi
 done
 
@@ -185,8 +203,10 @@ for nt in tests/rtl/*.nt; do
     data=$(data_for "$T")
     case $data in "$DATA"/*) one="$data:layers.0.feed_forward.w1.weight" ;; *) one=$data ;; esac
     rtl_suite "$T" "$nt" "$data" "$one" ""
-    ob=$(sed -n 's/.*output wire \[\([0-9]*\)-1:0\] m_axis_tdata.*/\1/p' $B/$T/*_decoder.v 2>/dev/null)
+    ob=$(sed -n 's/.*output wire \[\(LANES\*\)\{0,1\}\([0-9]*\)-1:0\] m_axis_tdata.*/\2/p' $B/$T/*_decoder.v 2>/dev/null)
     [ -n "$ob" ] && bridge_check "$T" "$nt" "$data" "$ob"
+    # the pair output takes LANES = 2 (the fp32 bridge stage takes one word per clock)
+    grep -q 'LANES\*[0-9]*-1:0\] m_axis_tdata' $B/$T/*_decoder.v 2>/dev/null && lanes2 "$T" ""
 done
 
 echo "rtl: $pass passed, $fail failed, $skip skipped"
