@@ -71,11 +71,12 @@ typedef struct {
     size_t (*dec)(void *, size_t, const void *, size_t);
     int (*is_error)(size_t);
     const char *(*error_name)(size_t);
+    int word_bytes, ncodes;
 } builtin_t;
 
 #define BUILTIN(ID, T, DT)                                                                          \
     {ID, #T, "examples/" #T ".nt", pair_src_##T, 1u << (DT), T##_bound_fn, T##_enc_fn, T##_dec_fn,     \
-     T##_is_error, T##_error_name}
+     T##_is_error, T##_error_name, (int)sizeof(T##_word_t), T##_CODES}
 /* The ids are part of the container format (spec/container.md): never reuse one. */
 static const builtin_t builtins[] = {
     BUILTIN(1, bf16_adaptive, NT_DT_BF16),
@@ -289,30 +290,33 @@ static nt_type *builtin_types[NBUILTINS];
 static nt_pair pairs[NBUILTINS + 1]; /* the last: a user type, when there is one */
 #define user_pair (pairs[NBUILTINS])
 
-static int pairs_setup(void)
+/* The built-in pairs. Decoding needs only their generated code; with_ir also compiles each
+ * pair's type (its IR: the codes of words, block sizes), which choosing pairs and bounds need. */
+static int pairs_setup(int with_ir)
 {
     for (int i = 0; i < NBUILTINS; i++) {
         const builtin_t *b = &builtins[i];
-        nt_type *t = compile_one(b->file, b->src, strlen(b->src));
+        nt_type *t = with_ir ? compile_one(b->file, b->src, strlen(b->src)) : NULL;
         nt_pair *p = &pairs[i];
-        if (!t || !code_in_top16(t)) {
+        if (with_ir && (!t || !code_in_top16(t) || word_bytes_of(t->word_bits) != b->word_bytes ||
+                        t->ncodes != b->ncodes)) {
             nt_fatal("internal error: built-in pair %s", b->name);
             return -1;
         }
         builtin_types[i] = t;
         p->id = b->id;
         p->name = b->name;
-        p->word_bytes = word_bytes_of(t->word_bits);
+        p->word_bytes = b->word_bytes;
         p->dtypes = b->dtypes;
         p->compress_bound = b->bound;
         p->encode = b->enc;
         p->decode = b->dec;
         p->is_error = b->is_error;
         p->error_name = b->error_name;
-        p->code_of = ir_code_of;
+        p->code_of = t ? ir_code_of : NULL;
         p->ctx = t;
-        p->ncodes = t->ncodes;
-        p->block = t->model == NT_MODEL_ADAPTIVE ? t->block : 0;
+        p->ncodes = b->ncodes;
+        p->block = t && t->model == NT_MODEL_ADAPTIVE ? t->block : 0;
     }
     return 0;
 }
@@ -714,7 +718,7 @@ int nt_cmd_container(int argc, char **argv)
         free(inputs);
         return 2;
     }
-    if (pairs_setup() != 0)
+    if (pairs_setup(!is_unpack) != 0)
         goto done;
     memset(&opt, 0, sizeof opt);
     opt.threads = threads;

@@ -44,7 +44,8 @@ typedef struct nt_pair {
     int (*is_error)(size_t r);
     const char *(*error_name)(size_t r);
     /* For the order-0 bound: the code of a word depends only on its top 16 bits (the key);
-     * code_of returns the code of key and sets *raw_bits to the raw bits the word carries. */
+     * code_of returns the code of key and sets *raw_bits to the raw bits the word carries
+     * (NULL, and block 0, where only decoding is asked for). */
     int (*code_of)(const void *ctx, uint32_t key, int *raw_bits);
     const void *ctx;
     int ncodes;
