@@ -19,7 +19,7 @@ else
     echo "data: $data (SYNTHETIC: normal weights, $SHARED/data not found)"
 fi
 echo
-for T in bf16_lossless bf16_adaptive; do
+for T in bf16_lossless bf16_adaptive bf16_exp_mant2; do
     fit=
     [ "$T" = bf16_lossless ] && fit="--fit $data"
     echo "\$ ntc examples/$T.nt $fit -o $D"
@@ -29,6 +29,7 @@ for T in bf16_lossless bf16_adaptive; do
     case $T in
     bf16_lossless) echo "  static model fitted to the whole file, baked into $D/$T.c:" ;;
     bf16_adaptive) echo "  adaptive model: one per tensor, carried in each stream (every header counted):" ;;
+    bf16_exp_mant2) echo "  exponent and two mantissa bits coded, a model per tensor in each stream:" ;;
     esac
     "$D/$T-check" file "$data" > "$D/$T-check.out" || { cat "$D/$T-check.out"; exit 1; }
     sed -e 's/^PASS file [^:]*: /  /' -e 's/; order-0/;\n  order-0/' -e 's/; with one/;\n  with one/' "$D/$T-check.out"
