@@ -1293,11 +1293,10 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                         if (rounds > (i_end - i) / (size_t)lanes)
                             rounds = (i_end - i) / (size_t)lanes;
                         {
-                            const size_t nr = rounds;
                             uint8_t *ob = (uint8_t *)dst + (i0 + i) * (size_t)c->word_bytes;
                             const uint8_t *rp = raw + (raw_win && !raw_bytes ? 0 : i * (size_t)R / 8);
                             uint64_t rbit = (uint64_t)i * (uint64_t)R;
-                            uint8_t *const ob_stop = ob + nr * (size_t)lanes * (size_t)c->word_bytes;
+                            uint8_t *const ob_stop = ob + rounds * (size_t)lanes * (size_t)c->word_bytes;
                             /* The states live in registers for one batch only (wide: a state
                              * indexes the table as it is). */
                             NT_LANES_LOAD(size_t, st);
@@ -1332,7 +1331,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                                 NT_TANS_ROUNDS(per)
                             }
                             NT_LANES_SAVE(st);
-                            i += nr * (size_t)lanes;
+                            i += rounds * (size_t)lanes;
                         }
                     }
                 }
