@@ -422,33 +422,38 @@ module ntc_tans_core #(
     generate
         if (LANES == 1) begin : g_one
             // The STREAM_LANES states rotate through a ring whose last stage is the ROM's address
-            // register (copied in addr_q_reg); one step moves it on by one.
-            reg  [R-1:0] addr_q_reg;             // the state whose cell the ROM holds
-            wire ring_zero;
+            // register; one step moves it on by one. Nothing reads the ring but its head, so it
+            // maps to shift-register LUTs (SRL16E). Each step writes one lane's next state, in
+            // lane order from the L initial states on, so the last L states written are the
+            // final states: the FIN check looks at L flags (state written was not 0), not the ring.
+            reg  [L-1:0] nz_reg;                 // the last L states written were not 0
             wire [R-1:0] ring_head;
             if (L == 1) begin : g_l1
                 assign ring_head = nsv;
-                assign ring_zero = 1'b1;
             end else if (L == 2) begin : g_l2
                 reg [R-1:0] ring_reg;
                 always @(posedge clk)
                     if (advance)
                         ring_reg <= nsv;
                 assign ring_head = ring_reg;
-                assign ring_zero = ring_reg == {R{1'b0}};
             end else begin : g_ln
                 reg [(L-1)*R-1:0] ring_reg;
                 always @(posedge clk)
                     if (advance)
                         ring_reg <= {nsv, ring_reg[(L-1)*R-1:R]};
                 assign ring_head = ring_reg[R-1:0];
-                assign ring_zero = ring_reg == {((L-1)*R){1'b0}};
             end
             assign rom_addr = ring_head;
-            always @(posedge clk)
-                if (advance)
-                    addr_q_reg <= ring_head;
-            assign states_nz = addr_q_reg != {R{1'b0}} || !ring_zero;
+            if (L == 1) begin : g_nz1
+                always @(posedge clk)
+                    if (advance)
+                        nz_reg <= nsv != {R{1'b0}};
+            end else begin : g_nzn
+                always @(posedge clk)
+                    if (advance)
+                        nz_reg <= {nsv != {R{1'b0}}, nz_reg[L-1:1]};
+            end
+            assign states_nz = nz_reg != {L{1'b0}};
             assign pair_mode = 1'b0;
             assign out_ok = out_free;
 
