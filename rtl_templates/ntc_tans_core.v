@@ -11,7 +11,8 @@
 //     counter.
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
-// The word count n is only loaded (7 bits per varint byte) and cleared; chunks are counted up.
+// The word count n is loaded (7 bits per varint byte) and cleared; its high part counts the full
+// chunks down.
 // The decode table is outside (a ROM in the wrapper, one registered read): cell =
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
@@ -354,24 +355,24 @@ module ntc_tans_core #(
     endgenerate
 
     // ------------------------------------------------------------------ counts
-    // n is only loaded (by the varint) and cleared; chunks are counted up in cidx. Chunk c is full
-    // (2^CHUNK_LOG words) while c < n_hi; the chunk c = n_hi, when n_lo != 0, is the short last one.
-    reg [COUNT_BITS-1:0] n_reg;          // words of the stream
+    // n is loaded by the varint and cleared; its high part then counts the full chunks not yet
+    // started down (one loadable counter: no separate chunk index and no compare). At a jump,
+    // n_hi != 0 means the next chunk is full (2^CHUNK_LOG words); n_hi = 0 and n_lo != 0, the
+    // short last one; n_hi = 0 and n_lo = 0, no chunk left. Inside a full chunk, n_hi = 0 (after
+    // the jump's decrement) and n_lo = 0 say it is the stream's last.
+    reg [HI-1:0]         hic_reg;        // ~n_hi: the full chunks not yet started, complemented
+    reg [CHUNK_LOG-1:0]  lo_reg;         // n_lo: words mod 2^CHUNK_LOG
+    wire [COUNT_BITS-1:0] n_reg = {~hic_reg, lo_reg};
     reg [3:0]            vidx_reg;       // header byte / varint byte index
-    reg [HI-1:0]         cidx_reg;       // chunks started
-    reg                  cshort_reg;     // the chunk is the short last one (number n_hi)
+    reg                  cshort_reg;     // the chunk is the short last one
     reg                  cfirst_reg;     // the chunk is the stream's first
     reg [LCW-1:0]        lc_reg;         // initial states read
-    wire [HI-1:0]        rem_hi = n_reg[COUNT_BITS-1:CHUNK_LOG];
-    assign               rem_lo = n_reg[CHUNK_LOG-1:0];
+    assign               rem_lo = lo_reg;
     wire                 lo_zero = rem_lo == {CHUNK_LOG{1'b0}};
-    // One compare serves twice: at a jump (cidx = c) it tells a full chunk from the short one or
-    // from no chunk at all (n = 0); inside chunk c (cidx = c + 1 by then) it tells whether c was
-    // the last full chunk.
-    wire                 cidx_eq = cidx_reg == rem_hi;
-    wire                 n_zero = cidx_eq && lo_zero;        // at a jump: no chunk left (n = 0)
-    assign               full_chunk = !cidx_eq;
-    wire                 clast = cshort_reg || (cidx_eq && lo_zero);   // the chunk is the stream's last
+    wire                 hi_zero = hic_reg == {HI{1'b1}};
+    wire                 n_zero = hi_zero && lo_zero;        // at a jump: no chunk left
+    assign               full_chunk = !hi_zero;
+    wire                 clast = cshort_reg || (hi_zero && lo_zero);   // the chunk is the stream's last
 
     // raw bytes of this chunk
     wire [BA-1:0] raw_bytes;
@@ -599,7 +600,6 @@ module ntc_tans_core #(
                        (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire || pair_fire);
 
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
-    // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
     reg var_big;
     integer gi, bi;
     always @* begin
@@ -610,19 +610,23 @@ module ntc_tans_core #(
                     var_big = 1'b1;
     end
     wire var_load = state_reg == S_VAR && have && !err_reg;
-    genvar gv;
-    generate
-        for (gv = 0; 7 * gv < COUNT_BITS; gv = gv + 1) begin : g_var
-            localparam GW = (COUNT_BITS - 7 * gv < 7) ? COUNT_BITS - 7 * gv : 7;
-            localparam [3:0] GI = gv;
-            always @(posedge clk) begin
-                if (var_load && vidx_reg == GI)
-                    n_reg[7 * gv +: GW] <= byte8[GW-1:0];
-                if (rst || stream_done)
-                    n_reg[7 * gv +: GW] <= {GW{1'b0}};
-            end
+    // n's next value: the varint byte vidx loads bits 7*vidx.. (the other bits hold), and a jump
+    // to a full chunk takes one from the high part
+    reg  [COUNT_BITS-1:0] n_in;
+    integer ni;
+    always @*
+        for (ni = 0; ni < COUNT_BITS; ni = ni + 1)
+            n_in[ni] = (var_load && {28'd0, vidx_reg} == ni / 7) ? byte8[ni % 7] : n_reg[ni];
+    // (the high part is kept complemented, so that the count down is an increment)
+    wire [HI-1:0] hic_next = ~n_in[COUNT_BITS-1:CHUNK_LOG] + {{(HI-1){1'b0}}, jump && full_chunk};
+    always @(posedge clk) begin
+        hic_reg <= hic_next;
+        lo_reg <= n_in[CHUNK_LOG-1:0];
+        if (rst || stream_done) begin
+            hic_reg <= {HI{1'b1}};
+            lo_reg <= {CHUNK_LOG{1'b0}};
         end
-    endgenerate
+    end
 
     wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
     wire pad_bad = word_out && step_end && clast && r_pad_nz;
@@ -662,7 +666,6 @@ module ntc_tans_core #(
                         state_reg <= S_END;           // n = 0: the header is the stream
                     end else begin
                         state_reg <= S_SENT;
-                        cidx_reg <= cidx_reg + 1'b1;
                         cshort_reg <= !full_chunk;
                     end
                 end
@@ -691,7 +694,6 @@ module ntc_tans_core #(
             if (stream_done) begin
                 state_reg <= S_HDR;
                 vidx_reg <= 4'd0;
-                cidx_reg <= {HI{1'b0}};
                 cfirst_reg <= 1'b1;
                 lc_reg <= {LCW{1'b0}};
             end
@@ -700,7 +702,6 @@ module ntc_tans_core #(
             state_reg <= S_HDR;
             err_reg <= 1'b0;
             vidx_reg <= 4'd0;
-            cidx_reg <= {HI{1'b0}};
             cfirst_reg <= 1'b1;
             lc_reg <= {LCW{1'b0}};
         end
