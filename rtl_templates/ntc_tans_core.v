@@ -6,7 +6,7 @@
 //     clock into a 16-bit-refilled one) parses the header, jumps over each chunk's raw part,
 //     reads the sentinel, the initial states and, per word, nb state bits [and an escaped code];
 //   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
-//     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address and a byte select, the
+//     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address (the RAM reads bytes), the
 //     chunk ending at the raw part's last byte; otherwise a 32-bit-refilled window and a word
 //     counter.
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
@@ -142,14 +142,23 @@ module ntc_tans_core #(
         end
     end
 
+    // The buffer is written a 32-bit word at a time and read by byte where a reader takes bytes
+    // (the block RAM's read port is then 8 bits wide: no byte select).
+    localparam AD = (LANES == 1) ? 8 : 32;                   // ANS RAM read width: a byte (LANES = 1) or a word
+    localparam AAB = (LANES == 1) ? BUF_LOG + 2 : BUF_LOG;   //   its read address
+    localparam RD = (RAW_BITS == 8 && LANES == 1) ? 8 : 32;  // raw RAM read width: a byte (the byte path) or a word
+    localparam RAB = (RD == 8) ? BUF_LOG + 2 : BUF_LOG;      //   its read address
     wire [BUF_LOG:0] awa_next;
-    wire [BUF_LOG-1:0] r_rd_addr;      // raw reader: the word the RAM reads next
-    wire [31:0] a_word, r_word;
+    wire [1:0]       abi_next;
+    wire [AAB-1:0]   a_rd_addr;         // ANS reader: the byte or word the RAM reads next
+    wire [RAB-1:0]   r_rd_addr;         // raw reader: the byte or word the RAM reads next
+    wire [AD-1:0]    a_word;
+    wire [RD-1:0]    r_word;
 
-    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_ans (
+    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32), .RD_BITS(AD)) ram_ans (
         .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
-        .rd_en(1'b1), .rd_addr(awa_next[BUF_LOG-1:0]), .rd_data(a_word));
-    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_raw (
+        .rd_en(1'b1), .rd_addr(a_rd_addr), .rd_data(a_word));
+    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32), .RD_BITS(RD)) ram_raw (
         .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
         .rd_en(1'b1), .rd_addr(r_rd_addr), .rd_data(r_word));
 
@@ -169,8 +178,9 @@ module ntc_tans_core #(
 
     generate
         if (LANES == 1) begin : g_abyte
-            // one byte per clock: byte abi of word awa
-            wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
+            // one byte per clock: byte abi of word awa, read by byte
+            wire [7:0] a_byte = a_word;
+            assign a_rd_addr = {awa_next[BUF_LOG-1:0], abi_next};
             ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
                 .clk(clk), .rst(rst), .clear(jump),
                 .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
@@ -183,6 +193,7 @@ module ntc_tans_core #(
             // of word awa, its first byte dropped when abi is odd (only from a jump to the first
             // load after it)
             wire [15:0] a_half = a_word[16 * abi_reg[1] +: 16];
+            assign a_rd_addr = awa_next[BUF_LOG-1:0];
             wire [15:0] a_half_msb = {a_half[7:0], a_half[15:8]};
             ntc_bit_window #(.WIN(AWIN), .IN_BITS(16), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
                 .clk(clk), .rst(rst), .clear(jump),
@@ -195,15 +206,13 @@ module ntc_tans_core #(
     endgenerate
 
     assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
+    assign abi_next = jump ? target[1:0] : !a_in_take ? abi_reg : LANES == 1 ? abi_reg + 1'b1 : {!abi_reg[1], 1'b0};
     wire [BUF_LOG:0] a_avail_diff = awa_next - lim_reg;   // negative: word awa_next is readable
 
     always @(posedge clk) begin
         a_dv_reg <= a_avail_diff[BUF_LOG];
         awa_reg <= awa_next;
-        if (jump)
-            abi_reg <= target[1:0];
-        else if (a_in_take)
-            abi_reg <= LANES == 1 ? abi_reg + 1'b1 : {!abi_reg[1], 1'b0};
+        abi_reg <= abi_next;
         if (rst) begin
             awa_reg <= {(BUF_LOG+1){1'b0}};
             abi_reg <= 2'd0;
@@ -227,7 +236,7 @@ module ntc_tans_core #(
 
     generate
         if (RAW_BITS == 8 && LANES == 1) begin : g_raw_byte
-            // One byte per word: a byte address into the buffer and a 4:1 byte select. The raw
+            // One byte per word: a byte address into the buffer (the RAM reads bytes). The raw
             // part lies wholly before the ANS part, so by the time the ANS reader has read the
             // sentinel every raw byte of the chunk is in the buffer and the RAM, which re-reads
             // the current word every cycle, shows it.
@@ -245,8 +254,8 @@ module ntc_tans_core #(
             end
             assign chunk_end = rba_inc == raw_end_reg;
             assign chunk_end2 = 1'b0;
-            assign r_rd_addr = rba_next[BA-2:2];
-            assign r_bits = r_word[8 * rba_reg[1:0] +: 8];
+            assign r_rd_addr = rba_next[BA-2:0];
+            assign r_bits = r_word;
             assign r_have = 1'b1;
             assign r_have2 = 1'b0;
             assign r_keep = rba_reg[BA-1:2];
