@@ -143,9 +143,9 @@ module ntc_tans_core #(
     end
 
     // The buffer is written a 32-bit word at a time and read by byte where a reader takes bytes
-    // (the block RAM's read port is then 8 bits wide: no byte select).
-    localparam AD = (LANES == 1) ? 8 : 32;                   // ANS RAM read width: a byte (LANES = 1) or a word
-    localparam AAB = (LANES == 1) ? BUF_LOG + 2 : BUF_LOG;   //   its read address
+    // (the block RAM's read port is then narrower: no byte select).
+    localparam AD = 8 * LANES;                             // ANS RAM read width: a byte, or (LANES = 2) a half word
+    localparam AAB = BUF_LOG + 3 - LANES;                  //   its read address
     localparam RD = (RAW_BITS == 8 && LANES == 1) ? 8 : 32;  // raw RAM read width: a byte (the byte path) or a word
     localparam RAB = (RD == 8) ? BUF_LOG + 2 : BUF_LOG;      //   its read address
     wire [BUF_LOG:0] awa_next;
@@ -192,8 +192,8 @@ module ntc_tans_core #(
             // LANES = 2 reads up to 2 R bits a clock: two bytes per clock, the half word abi[1]
             // of word awa, its first byte dropped when abi is odd (only from a jump to the first
             // load after it)
-            wire [15:0] a_half = a_word[16 * abi_reg[1] +: 16];
-            assign a_rd_addr = awa_next[BUF_LOG-1:0];
+            wire [15:0] a_half = a_word;
+            assign a_rd_addr = {awa_next[BUF_LOG-1:0], abi_next[1]};
             wire [15:0] a_half_msb = {a_half[7:0], a_half[15:8]};
             ntc_bit_window #(.WIN(AWIN), .IN_BITS(16), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
                 .clk(clk), .rst(rst), .clear(jump),
