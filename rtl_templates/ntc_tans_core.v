@@ -409,12 +409,12 @@ module ntc_tans_core #(
     wire               cell_esc = rom_data[CELL_BITS-1];
 
     // next state of one step: base + b, b the next nb bits; base has its low nb bits zero
-    // (base = x 2^nb - M). An initial state reads all R bits (need = R).
+    // (base = x 2^nb - M). An initial state (S_STATE) reads all R bits.
     reg  [R-1:0] nsv;
     integer si;
     always @*
         for (si = 0; si < R; si = si + 1)
-            nsv[si] = si < need ? a_peek[si] : cell_base[si];
+            nsv[si] = (state_reg == S_STATE || si < cell_nb) ? a_peek[si] : cell_base[si];
     wire         out_free = !m_valid_reg || m_ready;
     wire         out_ok;                 // a word may be decoded: its output has room
     wire         pair_mode;              // LANES = 2: the next step decodes two words
