@@ -174,7 +174,6 @@ module ntc_tans_core #(
     // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
     // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
     wire stop = eop_pend_reg && eop_old_reg && !a_dv_reg;
-    wire a_word_step;                   // the load takes the last bytes of word awa
 
     generate
         if (LANES == 1) begin : g_abyte
@@ -187,7 +186,6 @@ module ntc_tans_core #(
                 .in_skip({ACW{1'b0}}), .in_take(a_in_take),
                 .peek_k(need), .peek(a_peek), .enough(have),
                 .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
-            assign a_word_step = a_in_take && abi_reg == 2'd3;
         end else begin : g_aword
             // LANES = 2 reads up to 2 R bits a clock: two bytes per clock, the half word abi[1]
             // of word awa, its first byte dropped when abi is odd (only from a jump to the first
@@ -201,12 +199,17 @@ module ntc_tans_core #(
                 .in_skip({{(ACW-4){1'b0}}, abi_reg[0], 3'b000}), .in_take(a_in_take),
                 .peek_k(need), .peek(a_peek), .enough(have),
                 .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
-            assign a_word_step = a_in_take && abi_reg[1];
         end
     endgenerate
 
-    assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
-    assign abi_next = jump ? target[1:0] : !a_in_take ? abi_reg : LANES == 1 ? abi_reg + 1'b1 : {!abi_reg[1], 1'b0};
+    // {awa, abi} is one byte pointer: a load moves it on by a byte (LANES = 1) or to the next half
+    // word (LANES = 2), a jump sets it
+    wire [BA-1:0] a_ptr = {awa_reg, abi_reg};
+    wire [BA-1:0] a_ptr_step = LANES == 1 ? a_ptr + {{(BA-1){1'b0}}, a_in_take}
+                                          : {a_ptr[BA-1:1] + {{(BA-2){1'b0}}, a_in_take}, a_ptr[0] && !a_in_take};
+    wire [BA-1:0] a_ptr_next = jump ? target : a_ptr_step;
+    assign awa_next = a_ptr_next[BA-1:2];
+    assign abi_next = a_ptr_next[1:0];
     wire [BUF_LOG:0] a_avail_diff = awa_next - lim_reg;   // negative: word awa_next is readable
 
     always @(posedge clk) begin
@@ -270,6 +273,7 @@ module ntc_tans_core #(
             reg [1:0]       rskip_reg;          // bytes of that word before the part
             reg             r_dv_reg;
             reg [BUF_LOG:0] aold_reg;           // oldest word whose bytes the ANS reader may still hold
+            wire           a_word_step = a_in_take && (LANES == 1 ? abi_reg == 2'd3 : abi_reg[1]); // the ANS load takes the last bytes of word awa
             wire [RCW-1:0] r_cnt;
             wire [RK-1:0]  r_peek;
             wire           r_enough;            // not used: r_have counts RAW_BITS, not RK
