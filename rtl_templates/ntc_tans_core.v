@@ -591,8 +591,8 @@ module ntc_tans_core #(
             if (byte8[zi])
                 zeros = 4'd7 - zi[3:0];
     end
-    wire [4:0] end_phase = {abi_reg, 3'b000} - a_cnt[4:0];   // bits to the next word boundary
-    wire end_aligned = end_phase == 5'd0;
+    // the stream position (p_byte and the bits of the window past a byte) is on a word boundary
+    wire end_aligned = p_byte[1:0] == 2'd0 && a_cnt[2:0] == 3'd0;
 
     always @* begin
         need = {ACW{1'b0}};
