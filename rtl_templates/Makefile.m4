@@ -55,10 +55,10 @@ m4_ifelse(NTC_EXTRA_RTL, <||>, <||>, <|	$(VERILATOR) --lint-only -Wall --top-mod
 synth: $(RTL)
 	$(YOSYS) -q -l synth.log -p "read_verilog $(RTL); $(CHPARAM)synth_xilinx -family xc7 -flatten -top $(TOP); tee -o synth_stat.txt stat" >/dev/null
 	@awk '/ LUT[1-6] / { lut += $$2 } / INV / { inv += $$2 } / FD[RSCP]E / { ff += $$2 } \
-	    / RAMB(18|36)E1 / { ram = ram sprintf(", %d %s", $$2, $$1) } / RAM(32|64|128|256)[MSX]/ { lr += $$2 } \
+	    / RAMB(18|36)E1 / { ram = ram sprintf(", %d %s", $$2, $$1) } / RAM(32|64|128|256)[MSX]/ { lr += $$2 } / SRL(16E|C32E) / { srl += $$2 } \
 	    / MUXF[78] / { mux += $$2 } / CARRY4 / { carry += $$2 } \
-	    END { printf "$(TOP) (LANES=$(LANES)): %d LUTs (+%d INV), %d flip-flops%s, %d LUT-RAM cells, %d MUXF7/8, %d CARRY4 (yosys synth_xilinx -family xc7)\n", \
-	          lut, inv, ff, ram, lr, mux, carry }' synth_stat.txt
+	    END { printf "$(TOP) (LANES=$(LANES)): %d LUTs (+%d INV), %d flip-flops%s, %d LUT-RAM cells, %d SRL (shift-register LUTs), %d MUXF7/8, %d CARRY4 (yosys synth_xilinx -family xc7)\n", \
+	          lut, inv, ff, ram, lr, srl, mux, carry }' synth_stat.txt
 
 clean:
 	rm -rf obj_dir obj_dir_lanes* tb_<||>NTC_NAME*.vvp synth.log synth_stat.txt

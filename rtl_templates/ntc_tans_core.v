@@ -6,12 +6,13 @@
 //     clock into a 16-bit-refilled one) parses the header, jumps over each chunk's raw part,
 //     reads the sentinel, the initial states and, per word, nb state bits [and an escaped code];
 //   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
-//     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address and a byte select, the
+//     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address (the RAM reads bytes), the
 //     chunk ending at the raw part's last byte; otherwise a 32-bit-refilled window and a word
 //     counter.
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
-// The word count n is only loaded (7 bits per varint byte) and cleared; chunks are counted up.
+// The word count n is loaded (7 bits per varint byte) and cleared; its high part counts the full
+// chunks down.
 // The decode table is outside (a ROM in the wrapper, one registered read): cell =
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
@@ -141,14 +142,23 @@ module ntc_tans_core #(
         end
     end
 
+    // The buffer is written a 32-bit word at a time and read by byte where a reader takes bytes
+    // (the block RAM's read port is then narrower: no byte select).
+    localparam AD = 8 * LANES;                             // ANS RAM read width: a byte, or (LANES = 2) a half word
+    localparam AAB = BUF_LOG + 3 - LANES;                  //   its read address
+    localparam RD = (RAW_BITS == 8 && LANES == 1) ? 8 : 32;  // raw RAM read width: a byte (the byte path) or a word
+    localparam RAB = (RD == 8) ? BUF_LOG + 2 : BUF_LOG;      //   its read address
     wire [BUF_LOG:0] awa_next;
-    wire [BUF_LOG-1:0] r_rd_addr;      // raw reader: the word the RAM reads next
-    wire [31:0] a_word, r_word;
+    wire [1:0]       abi_next;
+    wire [AAB-1:0]   a_rd_addr;         // ANS reader: the byte or word the RAM reads next
+    wire [RAB-1:0]   r_rd_addr;         // raw reader: the byte or word the RAM reads next
+    wire [AD-1:0]    a_word;
+    wire [RD-1:0]    r_word;
 
-    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_ans (
+    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32), .RD_BITS(AD)) ram_ans (
         .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
-        .rd_en(1'b1), .rd_addr(awa_next[BUF_LOG-1:0]), .rd_data(a_word));
-    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32)) ram_raw (
+        .rd_en(1'b1), .rd_addr(a_rd_addr), .rd_data(a_word));
+    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32), .RD_BITS(RD)) ram_raw (
         .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
         .rd_en(1'b1), .rd_addr(r_rd_addr), .rd_data(r_word));
 
@@ -164,24 +174,24 @@ module ntc_tans_core #(
     // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
     // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
     wire stop = eop_pend_reg && eop_old_reg && !a_dv_reg;
-    wire a_word_step;                   // the load takes the last bytes of word awa
 
     generate
         if (LANES == 1) begin : g_abyte
-            // one byte per clock: byte abi of word awa
-            wire [7:0] a_byte = a_word[8 * abi_reg +: 8];
+            // one byte per clock: byte abi of word awa, read by byte
+            wire [7:0] a_byte = a_word;
+            assign a_rd_addr = {awa_next[BUF_LOG-1:0], abi_next};
             ntc_bit_window #(.WIN(AWIN), .IN_BITS(8), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
                 .clk(clk), .rst(rst), .clear(jump),
                 .in_data(a_byte), .in_valid(a_dv_reg), .in_allow(!err_reg),
                 .in_skip({ACW{1'b0}}), .in_take(a_in_take),
                 .peek_k(need), .peek(a_peek), .enough(have),
                 .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
-            assign a_word_step = a_in_take && abi_reg == 2'd3;
         end else begin : g_aword
             // LANES = 2 reads up to 2 R bits a clock: two bytes per clock, the half word abi[1]
             // of word awa, its first byte dropped when abi is odd (only from a jump to the first
             // load after it)
-            wire [15:0] a_half = a_word[16 * abi_reg[1] +: 16];
+            wire [15:0] a_half = a_word;
+            assign a_rd_addr = {awa_next[BUF_LOG-1:0], abi_next[1]};
             wire [15:0] a_half_msb = {a_half[7:0], a_half[15:8]};
             ntc_bit_window #(.WIN(AWIN), .IN_BITS(16), .K(K), .G(1), .CW(ACW), .ZERO_FILL(0)) win_ans (
                 .clk(clk), .rst(rst), .clear(jump),
@@ -189,20 +199,23 @@ module ntc_tans_core #(
                 .in_skip({{(ACW-4){1'b0}}, abi_reg[0], 3'b000}), .in_take(a_in_take),
                 .peek_k(need), .peek(a_peek), .enough(have),
                 .take_en(a_take_en), .take_k(a_take_k), .cnt(a_cnt));
-            assign a_word_step = a_in_take && abi_reg[1];
         end
     endgenerate
 
-    assign awa_next = jump ? target[BA-1:2] : awa_reg + {{BUF_LOG{1'b0}}, a_word_step};
+    // {awa, abi} is one byte pointer: a load moves it on by a byte (LANES = 1) or to the next half
+    // word (LANES = 2), a jump sets it
+    wire [BA-1:0] a_ptr = {awa_reg, abi_reg};
+    wire [BA-1:0] a_ptr_step = LANES == 1 ? a_ptr + {{(BA-1){1'b0}}, a_in_take}
+                                          : {a_ptr[BA-1:1] + {{(BA-2){1'b0}}, a_in_take}, a_ptr[0] && !a_in_take};
+    wire [BA-1:0] a_ptr_next = jump ? target : a_ptr_step;
+    assign awa_next = a_ptr_next[BA-1:2];
+    assign abi_next = a_ptr_next[1:0];
     wire [BUF_LOG:0] a_avail_diff = awa_next - lim_reg;   // negative: word awa_next is readable
 
     always @(posedge clk) begin
         a_dv_reg <= a_avail_diff[BUF_LOG];
         awa_reg <= awa_next;
-        if (jump)
-            abi_reg <= target[1:0];
-        else if (a_in_take)
-            abi_reg <= LANES == 1 ? abi_reg + 1'b1 : {!abi_reg[1], 1'b0};
+        abi_reg <= abi_next;
         if (rst) begin
             awa_reg <= {(BUF_LOG+1){1'b0}};
             abi_reg <= 2'd0;
@@ -226,7 +239,7 @@ module ntc_tans_core #(
 
     generate
         if (RAW_BITS == 8 && LANES == 1) begin : g_raw_byte
-            // One byte per word: a byte address into the buffer and a 4:1 byte select. The raw
+            // One byte per word: a byte address into the buffer (the RAM reads bytes). The raw
             // part lies wholly before the ANS part, so by the time the ANS reader has read the
             // sentinel every raw byte of the chunk is in the buffer and the RAM, which re-reads
             // the current word every cycle, shows it.
@@ -244,8 +257,8 @@ module ntc_tans_core #(
             end
             assign chunk_end = rba_inc == raw_end_reg;
             assign chunk_end2 = 1'b0;
-            assign r_rd_addr = rba_next[BA-2:2];
-            assign r_bits = r_word[8 * rba_reg[1:0] +: 8];
+            assign r_rd_addr = rba_next[BA-2:0];
+            assign r_bits = r_word;
             assign r_have = 1'b1;
             assign r_have2 = 1'b0;
             assign r_keep = rba_reg[BA-1:2];
@@ -260,6 +273,7 @@ module ntc_tans_core #(
             reg [1:0]       rskip_reg;          // bytes of that word before the part
             reg             r_dv_reg;
             reg [BUF_LOG:0] aold_reg;           // oldest word whose bytes the ANS reader may still hold
+            wire           a_word_step = a_in_take && (LANES == 1 ? abi_reg == 2'd3 : abi_reg[1]); // the ANS load takes the last bytes of word awa
             wire [RCW-1:0] r_cnt;
             wire [RK-1:0]  r_peek;
             wire           r_enough;            // not used: r_have counts RAW_BITS, not RK
@@ -354,24 +368,24 @@ module ntc_tans_core #(
     endgenerate
 
     // ------------------------------------------------------------------ counts
-    // n is only loaded (by the varint) and cleared; chunks are counted up in cidx. Chunk c is full
-    // (2^CHUNK_LOG words) while c < n_hi; the chunk c = n_hi, when n_lo != 0, is the short last one.
-    reg [COUNT_BITS-1:0] n_reg;          // words of the stream
+    // n is loaded by the varint and cleared; its high part then counts the full chunks not yet
+    // started down (one loadable counter: no separate chunk index and no compare). At a jump,
+    // n_hi != 0 means the next chunk is full (2^CHUNK_LOG words); n_hi = 0 and n_lo != 0, the
+    // short last one; n_hi = 0 and n_lo = 0, no chunk left. Inside a full chunk, n_hi = 0 (after
+    // the jump's decrement) and n_lo = 0 say it is the stream's last.
+    reg [HI-1:0]         hic_reg;        // ~n_hi: the full chunks not yet started, complemented
+    reg [CHUNK_LOG-1:0]  lo_reg;         // n_lo: words mod 2^CHUNK_LOG
+    wire [COUNT_BITS-1:0] n_reg = {~hic_reg, lo_reg};
     reg [3:0]            vidx_reg;       // header byte / varint byte index
-    reg [HI-1:0]         cidx_reg;       // chunks started
-    reg                  cshort_reg;     // the chunk is the short last one (number n_hi)
+    reg                  cshort_reg;     // the chunk is the short last one
     reg                  cfirst_reg;     // the chunk is the stream's first
     reg [LCW-1:0]        lc_reg;         // initial states read
-    wire [HI-1:0]        rem_hi = n_reg[COUNT_BITS-1:CHUNK_LOG];
-    assign               rem_lo = n_reg[CHUNK_LOG-1:0];
+    assign               rem_lo = lo_reg;
     wire                 lo_zero = rem_lo == {CHUNK_LOG{1'b0}};
-    // One compare serves twice: at a jump (cidx = c) it tells a full chunk from the short one or
-    // from no chunk at all (n = 0); inside chunk c (cidx = c + 1 by then) it tells whether c was
-    // the last full chunk.
-    wire                 cidx_eq = cidx_reg == rem_hi;
-    wire                 n_zero = cidx_eq && lo_zero;        // at a jump: no chunk left (n = 0)
-    assign               full_chunk = !cidx_eq;
-    wire                 clast = cshort_reg || (cidx_eq && lo_zero);   // the chunk is the stream's last
+    wire                 hi_zero = hic_reg == {HI{1'b1}};
+    wire                 n_zero = hi_zero && lo_zero;        // at a jump: no chunk left
+    assign               full_chunk = !hi_zero;
+    wire                 clast = cshort_reg || (hi_zero && lo_zero);   // the chunk is the stream's last
 
     // raw bytes of this chunk
     wire [BA-1:0] raw_bytes;
@@ -399,12 +413,12 @@ module ntc_tans_core #(
     wire               cell_esc = rom_data[CELL_BITS-1];
 
     // next state of one step: base + b, b the next nb bits; base has its low nb bits zero
-    // (base = x 2^nb - M). An initial state reads all R bits (need = R).
+    // (base = x 2^nb - M). An initial state (S_STATE) reads all R bits.
     reg  [R-1:0] nsv;
     integer si;
     always @*
         for (si = 0; si < R; si = si + 1)
-            nsv[si] = si < need ? a_peek[si] : cell_base[si];
+            nsv[si] = (state_reg == S_STATE || si < cell_nb) ? a_peek[si] : cell_base[si];
     wire         out_free = !m_valid_reg || m_ready;
     wire         out_ok;                 // a word may be decoded: its output has room
     wire         pair_mode;              // LANES = 2: the next step decodes two words
@@ -422,33 +436,38 @@ module ntc_tans_core #(
     generate
         if (LANES == 1) begin : g_one
             // The STREAM_LANES states rotate through a ring whose last stage is the ROM's address
-            // register (copied in addr_q_reg); one step moves it on by one.
-            reg  [R-1:0] addr_q_reg;             // the state whose cell the ROM holds
-            wire ring_zero;
+            // register; one step moves it on by one. Nothing reads the ring but its head, so it
+            // maps to shift-register LUTs (SRL16E). Each step writes one lane's next state, in
+            // lane order from the L initial states on, so the last L states written are the
+            // final states: the FIN check looks at L flags (state written was not 0), not the ring.
+            reg  [L-1:0] nz_reg;                 // the last L states written were not 0
             wire [R-1:0] ring_head;
             if (L == 1) begin : g_l1
                 assign ring_head = nsv;
-                assign ring_zero = 1'b1;
             end else if (L == 2) begin : g_l2
                 reg [R-1:0] ring_reg;
                 always @(posedge clk)
                     if (advance)
                         ring_reg <= nsv;
                 assign ring_head = ring_reg;
-                assign ring_zero = ring_reg == {R{1'b0}};
             end else begin : g_ln
                 reg [(L-1)*R-1:0] ring_reg;
                 always @(posedge clk)
                     if (advance)
                         ring_reg <= {nsv, ring_reg[(L-1)*R-1:R]};
                 assign ring_head = ring_reg[R-1:0];
-                assign ring_zero = ring_reg == {((L-1)*R){1'b0}};
             end
             assign rom_addr = ring_head;
-            always @(posedge clk)
-                if (advance)
-                    addr_q_reg <= ring_head;
-            assign states_nz = addr_q_reg != {R{1'b0}} || !ring_zero;
+            if (L == 1) begin : g_nz1
+                always @(posedge clk)
+                    if (advance)
+                        nz_reg <= nsv != {R{1'b0}};
+            end else begin : g_nzn
+                always @(posedge clk)
+                    if (advance)
+                        nz_reg <= {nsv != {R{1'b0}}, nz_reg[L-1:1]};
+            end
+            assign states_nz = nz_reg != {L{1'b0}};
             assign pair_mode = 1'b0;
             assign out_ok = out_free;
 
@@ -572,8 +591,8 @@ module ntc_tans_core #(
             if (byte8[zi])
                 zeros = 4'd7 - zi[3:0];
     end
-    wire [4:0] end_phase = {abi_reg, 3'b000} - a_cnt[4:0];   // bits to the next word boundary
-    wire end_aligned = end_phase == 5'd0;
+    // the stream position (p_byte and the bits of the window past a byte) is on a word boundary
+    wire end_aligned = p_byte[1:0] == 2'd0 && a_cnt[2:0] == 3'd0;
 
     always @* begin
         need = {ACW{1'b0}};
@@ -594,7 +613,6 @@ module ntc_tans_core #(
                        (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire || pair_fire);
 
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
-    // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
     reg var_big;
     integer gi, bi;
     always @* begin
@@ -605,19 +623,23 @@ module ntc_tans_core #(
                     var_big = 1'b1;
     end
     wire var_load = state_reg == S_VAR && have && !err_reg;
-    genvar gv;
-    generate
-        for (gv = 0; 7 * gv < COUNT_BITS; gv = gv + 1) begin : g_var
-            localparam GW = (COUNT_BITS - 7 * gv < 7) ? COUNT_BITS - 7 * gv : 7;
-            localparam [3:0] GI = gv;
-            always @(posedge clk) begin
-                if (var_load && vidx_reg == GI)
-                    n_reg[7 * gv +: GW] <= byte8[GW-1:0];
-                if (rst || stream_done)
-                    n_reg[7 * gv +: GW] <= {GW{1'b0}};
-            end
+    // n's next value: the varint byte vidx loads bits 7*vidx.. (the other bits hold), and a jump
+    // to a full chunk takes one from the high part
+    reg  [COUNT_BITS-1:0] n_in;
+    integer ni;
+    always @*
+        for (ni = 0; ni < COUNT_BITS; ni = ni + 1)
+            n_in[ni] = (var_load && {28'd0, vidx_reg} == ni / 7) ? byte8[ni % 7] : n_reg[ni];
+    // (the high part is kept complemented, so that the count down is an increment)
+    wire [HI-1:0] hic_next = ~n_in[COUNT_BITS-1:CHUNK_LOG] + {{(HI-1){1'b0}}, jump && full_chunk};
+    always @(posedge clk) begin
+        hic_reg <= hic_next;
+        lo_reg <= n_in[CHUNK_LOG-1:0];
+        if (rst || stream_done) begin
+            hic_reg <= {HI{1'b1}};
+            lo_reg <= {CHUNK_LOG{1'b0}};
         end
-    endgenerate
+    end
 
     wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
     wire pad_bad = word_out && step_end && clast && r_pad_nz;
@@ -657,7 +679,6 @@ module ntc_tans_core #(
                         state_reg <= S_END;           // n = 0: the header is the stream
                     end else begin
                         state_reg <= S_SENT;
-                        cidx_reg <= cidx_reg + 1'b1;
                         cshort_reg <= !full_chunk;
                     end
                 end
@@ -686,7 +707,6 @@ module ntc_tans_core #(
             if (stream_done) begin
                 state_reg <= S_HDR;
                 vidx_reg <= 4'd0;
-                cidx_reg <= {HI{1'b0}};
                 cfirst_reg <= 1'b1;
                 lc_reg <= {LCW{1'b0}};
             end
@@ -695,7 +715,6 @@ module ntc_tans_core #(
             state_reg <= S_HDR;
             err_reg <= 1'b0;
             vidx_reg <= 4'd0;
-            cidx_reg <= {HI{1'b0}};
             cfirst_reg <= 1'b1;
             lc_reg <= {LCW{1'b0}};
         end
