@@ -328,8 +328,14 @@ static int buf_log(const rtl_model *m)
     uint64_t bytes = (chunk * (uint64_t)m->raw + 7) / 8 +
                      (8 + (uint64_t)t->lanes * (uint64_t)t->table_log + chunk * (uint64_t)(t->table_log + m->cw) + 7) / 8 +
                      2 * NT_ANS_HEADER_MAX + 32;
-    if (t->model == NT_MODEL_ADAPTIVE) /* the model section: fixed fields, each count at most 2 R + 10 bits */
-        bytes += (7 + 2 * (uint64_t)m->cw + (uint64_t)t->ncodes * (2 * (uint64_t)t->table_log + 10) + 7) / 8;
+    if (t->model == NT_MODEL_ADAPTIVE) {
+        /* the header and the model section (each count at most 2 R + 10 bits) are in the buffer
+         * alone: the readers let go of them at the first chunk's jump */
+        uint64_t model = (7 + 2 * (uint64_t)m->cw + (uint64_t)t->ncodes * (2 * (uint64_t)t->table_log + 10) + 7) / 8 +
+                         2 * NT_ANS_HEADER_MAX + 32;
+        if (model > bytes)
+            bytes = model;
+    }
     return clog2i((bytes + 3) / 4);
 }
 

@@ -140,6 +140,7 @@ module ntc_tans_builder #(
         t_wd = {1'b0, s_reg, {(NB_BITS + R){1'b0}}};
         if (st_reg == B_CHK && !hdr_bad && f_lo == f_hi) begin
             c_we = 1'b1;
+            c_wa = f_lo;
             c_wd = {1'b1, {R{1'b0}}} >> (R - log5);
         end
         if (st_reg == B_CNT && !v_bad) begin
