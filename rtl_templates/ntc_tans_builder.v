@@ -7,8 +7,8 @@
 //   - reads log - 5 (4 bits), lo and hi (CODE_BITS each), k (3 bits) and checks log <= TABLE_LOG,
 //     lo <= hi, hi < NCODES;
 //   - reads each count[lo .. hi-1] as Exp-Golomb(k), bit-serially (more than 17 leading zeros is
-//     an error), and checks that the running sum stays below 2^log and that count[lo] != 0;
-//     count[hi] = 2^log - sum;
+//     an error), and checks that their sum stays below 2^log and that count[lo] != 0;
+//     count[hi] is what remains of 2^log;
 //   - spreads each symbol as soon as its count is known: count[s] cells, from cell 0 in steps of
 //     2^(log-1) + 2^(log-3) + 3 (mod 2^log), writing the symbol into the table RAM (one cell per
 //     clock); the counts go to a small RAM indexed by symbol;
@@ -48,9 +48,9 @@ module ntc_tans_builder #(
     localparam CB = CODE_BITS;
     localparam HW = 4 + 2 * CB + 3;                 // the section's fixed fields
     localparam HCW = $clog2(HW + 1);
+    localparam [4:0] R5 = R;
     localparam W = R + 3;                           // Exp-Golomb value register: a value that
                                                     // overflows it is >= 2^(R+3) - 2^7 >= 2^R
-    localparam [R-1:0] ONE = 1, THREE = 3;
     localparam [2:0] B_IDLE = 3'd0, B_HDR = 3'd1, B_CHK = 3'd2, B_ZER = 3'd3, B_VAL = 3'd4,
                      B_CNT = 3'd5, B_SPR = 3'd6, B_FILL = 3'd7;
 
@@ -61,13 +61,13 @@ module ntc_tans_builder #(
     reg [4:0]     left_reg;                         // bits of the value still to read
     reg [W-1:0]   acc_reg;                          // (q << k) | low bits, read so far
     reg           big_reg;                          //   a 1 bit fell off its top
-    reg [R:0]     sum_reg;                          // counts lo .. s-1
+    reg [R:0]     rest_reg;                         // 2^log minus the counts lo .. s-1
     reg [R:0]     rem_reg;                          // cells of symbol s still to spread
     reg [CB-1:0]  s_reg;                            // symbol being read / spread
     reg [R-1:0]   pos_reg;                          // spread position
-    reg [R:0]     size_reg;                         // 2^log
     reg [R-1:0]   mask_reg;                         // 2^log - 1
     reg [R-1:0]   step_reg;                         // spread step
+    reg           first_reg;                        // the first clock of a symbol's spread: write its count
 
     wire [3:0]    f_log5 = hdr_reg[HW-1 -: 4];
     wire [CB-1:0] f_lo = hdr_reg[3 + 2 * CB - 1 -: CB];
@@ -76,16 +76,29 @@ module ntc_tans_builder #(
     wire [4:0]    log5 = {1'b0, f_log5} + 5'd5;
     assign log = log5;
 
+    // 2^log, 2^log - 1 and the spread step 2^(log-1) + 2^(log-3) + 3 (log >= 5: no carries), bit by bit
+    reg  [R:0]    size_w;
+    reg  [R-1:0]  mask_w, step_w;
+    integer j;
+    always @* begin
+        size_w[R] = log5 == R5;
+        for (j = 0; j < R; j = j + 1) begin
+            size_w[j] = log5 == j[4:0];
+            mask_w[j] = j[4:0] < log5;
+            step_w[j] = j < 2 || j[4:0] + 5'd1 == log5 || j[4:0] + 5'd3 == log5;
+        end
+    end
+
     assign want = st_reg == B_HDR || st_reg == B_ZER || st_reg == B_VAL;
     wire take = want && bit_valid;
     assign ready = st_reg == B_IDLE;
 
     // the value of the Exp-Golomb code just read: (q - 1) 2^k + low = acc - 2^k
     wire [W-1:0] v = acc_reg - ({{(W-1){1'b0}}, 1'b1} << f_k);
-    wire [W:0]   sum_next = {{(W-R){1'b0}}, sum_reg} + {1'b0, v};
-    wire         v_bad = big_reg || sum_next >= {{(W-R){1'b0}}, size_reg} || (s_reg == f_lo && v == {W{1'b0}});
+    // the counts so far must stay below 2^log: v < rest
+    wire [W:0]   rest_next = {{(W-R){1'b0}}, rest_reg} - {1'b0, v};
+    wire         v_bad = big_reg || rest_next[W] || rest_next == {(W+1){1'b0}} || (s_reg == f_lo && v == {W{1'b0}});
     wire         hdr_bad = f_log5 > R - 5 || f_lo > f_hi || (NCODES < (1 << CB) && {1'b0, f_hi} >= NCODES[CB:0]);
-    wire [R:0]   last_count = size_reg - sum_reg;   // count[hi]
 
     // ------------------------------------------------------------------ the two RAMs
     // counts (then next[s] during the fill), indexed by symbol
@@ -131,37 +144,15 @@ module ntc_tans_builder #(
     wire [R-1:0]  base = xs & mask_reg;             // minus 2^log
     wire          a_v = fill && !ua_reg[R] && ua_reg[R-1:0] <= mask_reg;
 
+    // RAM writes: a symbol's count in the first clock of its spread (first_reg), its cells during
+    // the spread (the symbol only: the fill writes nb and base), then the fill's next[s] and cells
     always @* begin
-        c_we = 1'b0;
-        c_wa = s_reg;
-        c_wd = rem_reg;
-        t_we = 1'b0;
-        t_wa = pos_reg;
-        t_wd = {1'b0, s_reg, {(NB_BITS + R){1'b0}}};
-        if (st_reg == B_CHK && !hdr_bad && f_lo == f_hi) begin
-            c_we = 1'b1;
-            c_wa = f_lo;
-            c_wd = {1'b1, {R{1'b0}}} >> (R - log5);
-        end
-        if (st_reg == B_CNT && !v_bad) begin
-            c_we = 1'b1;
-            c_wd = v[R:0];
-        end
-        if (st_reg == B_SPR && rem_reg == {(R+1){1'b0}} && s_reg != f_hi && s_reg + 1'b1 == f_hi) begin
-            c_we = 1'b1;
-            c_wa = f_hi;
-            c_wd = last_count;
-        end
-        if (st_reg == B_SPR && rem_reg != {(R+1){1'b0}})
-            t_we = 1'b1;
-        if (fill && c_v_reg) begin
-            c_we = 1'b1;
-            c_wa = sc_reg;
-            c_wd = x + 1'b1;
-            t_we = 1'b1;
-            t_wa = uc_reg;
-            t_wd = {1'b0, sc_reg, nb[NB_BITS-1:0], base};
-        end
+        c_we = (st_reg == B_SPR && first_reg) || (fill && c_v_reg);
+        c_wa = fill ? sc_reg : s_reg;
+        c_wd = fill ? x + 1'b1 : rem_reg;
+        t_we = (st_reg == B_SPR && rem_reg != {(R+1){1'b0}}) || (fill && c_v_reg);
+        t_wa = fill ? uc_reg : pos_reg;
+        t_wd = {1'b0, fill ? sc_reg : s_reg, nb[NB_BITS-1:0], base};
     end
     assign err = (st_reg == B_CHK && hdr_bad) || (st_reg == B_CNT && v_bad) ||
                  (st_reg == B_ZER && take && !bit_in && zeros_reg == 5'd17);
@@ -175,14 +166,14 @@ module ntc_tans_builder #(
                     st_reg <= B_CHK;
             end
             B_CHK: begin
-                size_reg <= {1'b1, {R{1'b0}}} >> (R - log5);
-                mask_reg <= {R{1'b1}} >> (R - log5);
-                step_reg <= (ONE << (log5 - 5'd1)) + (ONE << (log5 - 5'd3)) + THREE;
+                mask_reg <= mask_w;
+                step_reg <= step_w;
                 s_reg <= f_lo;
-                sum_reg <= {(R+1){1'b0}};
+                rest_reg <= size_w;
                 pos_reg <= {R{1'b0}};
                 zeros_reg <= 5'd0;
-                rem_reg <= {1'b1, {R{1'b0}}} >> (R - log5);
+                rem_reg <= size_w;
+                first_reg <= 1'b1;
                 st_reg <= hdr_bad ? B_IDLE : f_lo == f_hi ? B_SPR : B_ZER;
             end
             B_ZER: if (take) begin
@@ -205,11 +196,13 @@ module ntc_tans_builder #(
                     st_reg <= B_CNT;
             end
             B_CNT: begin
-                sum_reg <= sum_next[R:0];
+                rest_reg <= rest_next[R:0];
                 rem_reg <= v[R:0];
+                first_reg <= 1'b1;
                 st_reg <= v_bad ? B_IDLE : B_SPR;
             end
             B_SPR: begin
+                first_reg <= 1'b0;
                 if (rem_reg != {(R+1){1'b0}}) begin
                     pos_reg <= (pos_reg + step_reg) & mask_reg;
                     rem_reg <= rem_reg - 1'b1;
@@ -218,8 +211,9 @@ module ntc_tans_builder #(
                 end else begin
                     s_reg <= s_reg + 1'b1;
                     zeros_reg <= 5'd0;
+                    first_reg <= 1'b1;
                     if (s_reg + 1'b1 == f_hi)
-                        rem_reg <= last_count;
+                        rem_reg <= rest_reg;
                     else
                         st_reg <= B_ZER;
                 end

@@ -1,5 +1,8 @@
 // ntc_tans_core — streaming decoder of the ntc stream format (spec/stream.md), tANS coder,
 // static model, split types (every code has RAW_BITS raw bits): LANES words per clock (1 or 2).
+// ADAPTIVE = 1 (LANES = 1): one model per stream; after the header the core hands the model
+// section to ntc_tans_builder bit by bit (S_MODEL, ports mdl_*), drops its padding once the table
+// is built, and reads each initial state in the model's log bits (mdl_log) instead of TABLE_LOG.
 //
 // Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
 //   - the ANS reader (a byte fetch and an 8-bit-refilled bit window; with LANES = 2 two bytes a
@@ -12,14 +15,14 @@
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
 // The word count n is only loaded (7 bits per varint byte) and cleared; chunks are counted up.
-// The decode table is outside (a ROM in the wrapper, one registered read): cell =
+// The decode table is outside (a ROM in the wrapper, or the builder's RAM; one registered read): cell =
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
 // cell is read while lane i is decoded; a single lane closes the loop through the ROM.
 // LANES = 2: two ROM read ports; words i and i + 1 (different lanes) are decoded in the same clock
 // from one read of both words' state bits, their raw bits taken together (the 32-bit window
 // reader at any width); an escape or an odd stream's last word goes alone (see g_two).
-// Checks (sticky `error`): magic, kind, fingerprint, varint form and size, zero sentinel byte,
+// Checks (sticky `error`): magic, kind, fingerprint, varint form and size, the model section (mdl_err), zero sentinel byte,
 // escaped code >= NCODES, an ANS part not ending on a byte, raw padding, final states, nonzero
 // bytes after the stream in its last word, a stream not ending in the word marked by tlast, a
 // stream needing bytes after that word. After an error every input word is accepted and dropped.
