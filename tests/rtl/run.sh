@@ -5,12 +5,13 @@
 # stream): generate the decoder, vectors and benches (--emit verilog,vectors,tb), then lint, the
 # Verilator bench with random stalls and fault injection (make verify), a run without stalls
 # (make throughput), the Icarus bench (make verify-iverilog) and Yosys synthesis (make synth).
-# Static models are fitted to the real weights in SHARED/data where present (bf16_lossless: every tensor of stories260K-bf16 is
-# streamed through the RTL), else to synthetic tensors, said so. Adaptive examples (each stream's
-# model section read and its table built in hardware, the build time counted in the cycles per
-# word) run on every tensor of the real weights (no Icarus there) and on model-drawn vectors, and
-# must refuse LANES = 2; those with a `block` size are refused by the RTL (skipped). The adaptive
-# float splits are also checked as static variants, for the core's generic paths.
+# Static models are fitted to the real weights in SHARED/data where present (bf16_lossless: every
+# tensor of stories260K-bf16 is streamed through the RTL), else to synthetic tensors, said so.
+# Adaptive examples (each stream's model section read and its table built in hardware, the build
+# time counted in the cycles per word) run on every tensor of the real weights (no Icarus there)
+# and on model-drawn vectors, and must refuse LANES = 2; those with a `block` size are refused by
+# the RTL (skipped). The adaptive float splits are also checked as static variants, for the
+# core's generic paths.
 # Value types (a `bridge` item): the real f32 weights quantized to the type (ntc quantize), a static
 # variant fitted to them, the RTL's output (the bridge: fp32 bits, fixed point or the pair) checked
 # on those words and on every word of types of up to 8 bits, and the vectors checked against the
