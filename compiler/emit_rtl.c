@@ -204,8 +204,9 @@ static const char *unsupported(const nt_type *t)
     const char *why;
     if (t->coder != NT_CODER_TANS)
         return "rANS is not supported by the RTL backend yet (tANS only)";
-    if (t->model != NT_MODEL_STATIC)
-        return "adaptive models are not supported by the RTL backend yet (static only: the hardware table builder is missing)";
+    if (t->model != NT_MODEL_STATIC && t->block != 0)
+        return "adaptive models with a 'block' size are not supported by the RTL backend yet (one model per "
+               "stream only: the hardware table builder reads the model section before the first chunk)";
     if (t->word_bits > 63 || t->code_bits < 1)
         return "the RTL backend needs words of at most 63 bits and a code of at least one bit";
     for (int k = 0; k < t->ncodes; k++)
@@ -241,7 +242,15 @@ static int model_build(rtl_model *m, const nt_type *t)
     }
     for (int k = 0; k < t->ncodes; k++)
         m->raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
-    if (nt_static_norm(t, m->norm) != 0 ||
+    if (t->model == NT_MODEL_ADAPTIVE && nt_static_norm(t, m->norm) != 0) {
+        /* no counts to draw model-drawn vectors from: every code (up to the table size) alike */
+        int nc = t->ncodes < m->size ? t->ncodes : m->size;
+        memset(m->norm, 0, (size_t)m->nsym * sizeof(uint32_t));
+        for (int k = 0; k < nc; k++)
+            m->norm[k] = (uint32_t)(m->size / nc);
+        m->norm[0] += (uint32_t)(m->size % nc);
+    }
+    if ((t->model != NT_MODEL_ADAPTIVE && nt_static_norm(t, m->norm) != 0) ||
         nt_tans_build_dtable(m->norm, NULL, m->nsym, t->table_log, m->dt, scratch) != 0 ||
         nt_tans_build_ctable(m->norm, m->nsym, t->table_log, m->state, m->cs, scratch) != 0) {
         free(scratch);
@@ -266,12 +275,16 @@ static int model_build(rtl_model *m, const nt_type *t)
     c->lanes = t->lanes;
     c->block = t->block;
     c->chunk = (uint32_t)nt_chunk_words(t);
-    c->adaptive = 0;
-    c->fingerprint = nt_fingerprint(t, m->norm);
-    c->norm = m->norm;
-    c->tans_dt = m->dt;
-    c->tans_state = m->state;
-    c->tans_csym = m->cs;
+    c->adaptive = t->model == NT_MODEL_ADAPTIVE;
+    if (c->adaptive) { /* each stream carries its model; m->norm only draws vectors */
+        c->fingerprint = nt_fingerprint(t, NULL);
+    } else {
+        c->fingerprint = nt_fingerprint(t, m->norm);
+        c->norm = m->norm;
+        c->tans_dt = m->dt;
+        c->tans_state = m->state;
+        c->tans_csym = m->cs;
+    }
     return 0;
 }
 
@@ -315,6 +328,14 @@ static int buf_log(const rtl_model *m)
     uint64_t bytes = (chunk * (uint64_t)m->raw + 7) / 8 +
                      (8 + (uint64_t)t->lanes * (uint64_t)t->table_log + chunk * (uint64_t)(t->table_log + m->cw) + 7) / 8 +
                      2 * NT_ANS_HEADER_MAX + 32;
+    if (t->model == NT_MODEL_ADAPTIVE) {
+        /* the header and the model section (each count at most 2 R + 10 bits) are in the buffer
+         * alone: the readers let go of them at the first chunk's jump */
+        uint64_t model = (7 + 2 * (uint64_t)m->cw + (uint64_t)t->ncodes * (2 * (uint64_t)t->table_log + 10) + 7) / 8 +
+                         2 * NT_ANS_HEADER_MAX + 32;
+        if (model > bytes)
+            bytes = model;
+    }
     return clog2i((bytes + 3) / 4);
 }
 
@@ -325,6 +346,8 @@ static void common_defs(sbuf *d, const nt_type *t, const char *src_file)
     def(d, "NTC_NAME", "%s", t->name);
     def(d, "NTC_WORD_BITS", "%d", t->word_bits);
     def(d, "NTC_EXTRA_RTL", "%s", t->bridge == NT_BRIDGE_FP32 || t->bridge == NT_BRIDGE_FIXED ? " ntc_bridge.v" : "");
+    def(d, "NTC_BUILDER_RTL", "%s", t->model == NT_MODEL_ADAPTIVE ? " ntc_tans_builder.v" : "");
+    def(d, "NTC_ADAPTIVE", "%d", t->model == NT_MODEL_ADAPTIVE);
 }
 
 static int emit_verilog(const rtl_model *m, const char *dir, const char *src_file)
@@ -336,8 +359,9 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
     int rc = 0;
 
     common_defs(&d, t, src_file);
-    def(&d, "NTC_DESCRIPTION", "%d-bit words, %d-bit code, %d raw bits, tANS table_log %d, %d lane%s, static model",
-        t->word_bits, t->code_bits, m->raw, t->table_log, t->lanes, t->lanes == 1 ? "" : "s");
+    def(&d, "NTC_DESCRIPTION", "%d-bit words, %d-bit code, %d raw bits, tANS table_log %d, %d lane%s, %s",
+        t->word_bits, t->code_bits, m->raw, t->table_log, t->lanes, t->lanes == 1 ? "" : "s",
+        t->model == NT_MODEL_ADAPTIVE ? "adaptive model (one per stream, its table built in hardware)" : "static model");
     def(&d, "NTC_BUF_LOG", "%d", buf_log(m));
     def(&d, "NTC_TABLE_LOG", "%d", t->table_log);
     def(&d, "NTC_LANES", "%d", t->lanes);
@@ -354,7 +378,7 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
         def(&d, "NTC_JOIN", "%s", j.err ? "0" : j.p);
         free(j.p);
     }
-    for (int u = 0; u < m->size; u++) {
+    for (int u = 0; t->model == NT_MODEL_STATIC && u < m->size; u++) {
         const nt_tans_dcell *e = &m->dt[u];
         uint64_t esc = e->sym == t->ncodes, sym = esc ? 0 : e->sym;
         uint64_t v = (esc << (cell - 1)) | (sym << (nbw + t->table_log)) | ((uint64_t)e->nb << t->table_log) | e->base;
@@ -381,6 +405,8 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
         rc = copy_core(dir, cores[i], src_file);
     if (rc == 0 && (t->bridge == NT_BRIDGE_FP32 || t->bridge == NT_BRIDGE_FIXED))
         rc = copy_core(dir, "ntc_bridge.v", src_file);
+    if (rc == 0 && t->model == NT_MODEL_ADAPTIVE)
+        rc = copy_core(dir, "ntc_tans_builder.v", src_file);
     return rc;
 }
 

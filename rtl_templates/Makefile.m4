@@ -8,7 +8,7 @@
 #   make synth            Yosys synth_xilinx -family xc7: LUTs, flip-flops, RAM
 # LANES=2 (e.g. make verify LANES=2) sets the decoder's LANES parameter: two words per clock.
 TOP      := NTC_NAME()_decoder
-RTL      := $(TOP).v ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v<||>NTC_EXTRA_RTL
+RTL      := $(TOP).v ntc_tans_core.v ntc_bit_window.v ntc_sdp_ram.v<||>NTC_EXTRA_RTL<||>NTC_BUILDER_RTL
 VERILATOR ?= verilator
 IVERILOG ?= iverilog
 YOSYS    ?= yosys
@@ -49,6 +49,8 @@ lint:
 	$(VERILATOR) --lint-only -Wall --top-module ntc_bit_window ntc_bit_window.v
 	$(VERILATOR) --lint-only -Wall --top-module ntc_sdp_ram ntc_sdp_ram.v
 m4_ifelse(NTC_EXTRA_RTL, <||>, <||>, <|	$(VERILATOR) --lint-only -Wall --top-module ntc_bridge ntc_bridge.v
+|>)m4_dnl
+m4_ifelse(NTC_BUILDER_RTL, <||>, <||>, <|	$(VERILATOR) --lint-only -Wall --top-module ntc_tans_builder ntc_tans_builder.v ntc_sdp_ram.v
 |>)m4_dnl
 	@echo "lint: no warnings in $(RTL) (LANES=$(LANES))"
 

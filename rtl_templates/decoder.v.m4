@@ -11,7 +11,8 @@ m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
 // word count), tlast on the beat with the last word of each stream: NTC_OUT_DESCRIPTION.
 |>)m4_dnl
 // `error` is sticky until rst: a malformed, corrupt or truncated stream (spec/stream.md, "Checks").
-// A thin wrapper (from rtl_templates/decoder.v.m4): the static model's decode table as a ROM,
+// A thin wrapper (from rtl_templates/decoder.v.m4): the static model's decode table as a ROM (an
+// adaptive model: the table builder ntc_tans_builder and its RAM),
 // the hand-written core ntc_tans_core, and the join of code and raw bits into the word or the
 // bridge stage (ntc_bridge) that turns them into the type's bridge output.
 `default_nettype none
@@ -49,7 +50,37 @@ m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
     localparam RAW_BITS = NTC_RAW_BITS;          // raw bits per word
     localparam NB_BITS = NTC_NB_BITS;           // width of a cell's nb field
     localparam CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG;
+    genvar p;
 
+m4_ifelse(NTC_ADAPTIVE, <|1|>, <|m4_dnl
+    // The decode table, one cell per state: {escape (0), code, nb, base}. A state u decodes
+    // `code`, then reads nb bits b and moves to state base + b. Each stream carries its model in
+    // a section before its first chunk: ntc_tans_builder reads it (bits from the core), checks it
+    // and builds the table in its block RAM; the core waits until it is built.
+    wire [TABLE_LOG-1:0] rom_addr;
+    wire                 rom_en;
+    wire [CELL_BITS-1:0] rom_data;
+    wire                 mdl_start, mdl_valid, mdl_bit, mdl_want, mdl_ready, mdl_err;
+    wire [4:0]           mdl_log;
+
+    generate
+        if (LANES != 1) begin : g_check_adaptive
+            LANES_must_be_1_with_an_adaptive_model check ();
+        end
+    endgenerate
+
+    ntc_tans_builder #(
+        .TABLE_LOG(TABLE_LOG),
+        .CODE_BITS(CODE_BITS),
+        .NCODES(NCODES),
+        .NB_BITS(NB_BITS)
+    ) builder (
+        .clk(clk), .rst(rst),
+        .start(mdl_start), .bit_valid(mdl_valid), .bit_in(mdl_bit),
+        .want(mdl_want), .ready(mdl_ready), .err(mdl_err), .log(mdl_log),
+        .rd_en(rom_en), .rd_addr(rom_addr), .rd_data(rom_data)
+    );
+|>, <|m4_dnl
     // The static model's decode table, one cell per state: {escape, code, nb, base}. A state u
     // decodes `code` (or, with escape set, reads the code from the stream), then reads nb bits b
     // and moves to state base + b. LANES read ports, each one registered read.
@@ -61,7 +92,7 @@ NTC_ROM_INIT()m4_dnl
     wire [LANES*TABLE_LOG-1:0] rom_addr;
     wire                       rom_en;
     reg  [LANES*CELL_BITS-1:0] rom_data_reg;
-    genvar p;
+    wire [LANES*CELL_BITS-1:0] rom_data = rom_data_reg;
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_rom_port
             always @(posedge clk)
@@ -69,6 +100,13 @@ NTC_ROM_INIT()m4_dnl
                     rom_data_reg[p * CELL_BITS +: CELL_BITS] <= rom[rom_addr[p * TABLE_LOG +: TABLE_LOG]];
         end
     endgenerate
+    // no model section in the stream
+    /* verilator lint_off UNUSED */
+    wire                       mdl_start, mdl_valid, mdl_bit;
+    /* verilator lint_on UNUSED */
+    wire                       mdl_want = 1'b0, mdl_ready = 1'b1, mdl_err = 1'b0;
+    wire [4:0]                 mdl_log = TABLE_LOG[4:0];
+|>)m4_dnl
 
     wire [LANES*CODE_BITS-1:0] codes;
     wire [LANES*RAW_BITS-1:0]  raws;
@@ -87,7 +125,8 @@ NTC_ROM_INIT()m4_dnl
         .BUF_LOG(BUF_LOG),
         .COUNT_BITS(COUNT_BITS),
         .NB_BITS(NB_BITS),
-        .LANES(LANES)
+        .LANES(LANES),
+        .ADAPTIVE(NTC_ADAPTIVE)
     ) core (
         .clk(clk),
         .rst(rst),
@@ -97,13 +136,20 @@ NTC_ROM_INIT()m4_dnl
         .s_axis_tlast(s_axis_tlast),
         .rom_addr(rom_addr),
         .rom_en(rom_en),
-        .rom_data(rom_data_reg),
+        .rom_data(rom_data),
         .m_code(codes),
         .m_raw(raws),
         .m_keep(keep),
         .m_valid(dec_valid),
         .m_ready(dec_ready),
         .m_last(dec_last),
+        .mdl_start(mdl_start),
+        .mdl_valid(mdl_valid),
+        .mdl_bit(mdl_bit),
+        .mdl_want(mdl_want),
+        .mdl_ready(mdl_ready),
+        .mdl_err(mdl_err),
+        .mdl_log(mdl_log),
         .error(error)
     );
 

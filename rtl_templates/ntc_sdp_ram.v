@@ -11,7 +11,7 @@
 module ntc_sdp_ram #(
     parameter ADDR_BITS = 10,       // 2^ADDR_BITS words written
     parameter DATA_BITS = 32,       // bits per written word
-    parameter RD_BITS = 32,         // bits per read word: DATA_BITS / 2^j
+    parameter RD_BITS = DATA_BITS,  // bits per read word: DATA_BITS / 2^j
     parameter RD_ADDR_BITS = ADDR_BITS + $clog2(DATA_BITS / RD_BITS) // width of a read address
 ) (
     input  wire                    clk,

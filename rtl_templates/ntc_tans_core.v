@@ -1,5 +1,8 @@
 // ntc_tans_core — streaming decoder of the ntc stream format (spec/stream.md), tANS coder,
 // static model, split types (every code has RAW_BITS raw bits): LANES words per clock (1 or 2).
+// ADAPTIVE = 1 (LANES = 1): one model per stream; after the header the core hands the model
+// section to ntc_tans_builder bit by bit (S_MODEL, ports mdl_*), drops its padding once the table
+// is built, and reads each initial state in the model's log bits (mdl_log) instead of TABLE_LOG.
 //
 // Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
 //   - the ANS reader (a byte fetch and an 8-bit-refilled bit window; with LANES = 2 two bytes a
@@ -13,14 +16,14 @@
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
 // The word count n is loaded (7 bits per varint byte) and cleared; its high part counts the full
 // chunks down.
-// The decode table is outside (a ROM in the wrapper, one registered read): cell =
+// The decode table is outside (a ROM in the wrapper, or the builder's RAM; one registered read): cell =
 // {escape, symbol[CODE_BITS], nb[NB_BITS], base[TABLE_LOG]}. The STREAM_LANES states rotate
 // through a ring of registers whose last stage is the ROM's own address register, so lane i+1's
 // cell is read while lane i is decoded; a single lane closes the loop through the ROM.
 // LANES = 2: two ROM read ports; words i and i + 1 (different lanes) are decoded in the same clock
 // from one read of both words' state bits, their raw bits taken together (the 32-bit window
 // reader at any width); an escape or an odd stream's last word goes alone (see g_two).
-// Checks (sticky `error`): magic, kind, fingerprint, varint form and size, zero sentinel byte,
+// Checks (sticky `error`): magic, kind, fingerprint, varint form and size, the model section (mdl_err), zero sentinel byte,
 // escaped code >= NCODES, an ANS part not ending on a byte, raw padding, final states, nonzero
 // bytes after the stream in its last word, a stream not ending in the word marked by tlast, a
 // stream needing bytes after that word. After an error every input word is accepted and dropped.
@@ -40,6 +43,8 @@ module ntc_tans_core #(
     parameter COUNT_BITS = 32,          // widest word count n accepted in a header (> CHUNK_LOG)
     parameter NB_BITS = 4,              // width of a cell's nb field
     parameter LANES = 1,                // words out per clock: 1, or 2 (needs STREAM_LANES >= 2)
+    parameter ADAPTIVE = 0,             // 1: each stream has a model section before its first chunk, read by
+                                        //   ntc_tans_builder (mdl_*), which builds the table (LANES = 1)
     parameter CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG // width of a decode cell
 ) (
     input  wire                 clk,
@@ -61,6 +66,14 @@ module ntc_tans_core #(
     input  wire                 m_ready,
     output wire                 m_last,
 
+    output wire                 mdl_start,        // ADAPTIVE: a model section begins
+    output wire                 mdl_valid,        //   mdl_bit is its next bit (taken when mdl_want)
+    output wire                 mdl_bit,
+    input  wire                 mdl_want,         //   the builder reads a bit
+    input  wire                 mdl_ready,        //   no table build running
+    input  wire                 mdl_err,          //   the section is malformed
+    input  wire [4:0]           mdl_log,          //   the table log: bits of an initial state
+
     output wire                 error
 );
     localparam R = TABLE_LOG;
@@ -80,7 +93,7 @@ module ntc_tans_core #(
     localparam [BA-1:0] FULL_RAW_BYTES = ((1 << CHUNK_LOG) * RAW_BITS) / 8;
 
     localparam [3:0] S_HDR = 4'd0, S_VAR = 4'd1, S_JUMP = 4'd2, S_SENT = 4'd3, S_STATE = 4'd4,
-                     S_DEC = 4'd5, S_ESC = 4'd6, S_FIN = 4'd7, S_END = 4'd8;
+                     S_DEC = 4'd5, S_ESC = 4'd6, S_FIN = 4'd7, S_END = 4'd8, S_MODEL = 4'd9;
 
     localparam [ACW-1:0] N8 = 8, NR = R, NCB = CB;
 
@@ -88,6 +101,9 @@ module ntc_tans_core #(
     generate
         if (LANES != 1 && (LANES != 2 || STREAM_LANES < 2)) begin : g_check
             LANES_must_be_1_or_2_with_STREAM_LANES_at_least_2 check ();
+        end
+        if (ADAPTIVE != 0 && LANES != 1) begin : g_check_adaptive
+            LANES_must_be_1_with_an_adaptive_model check ();
         end
     endgenerate
 
@@ -104,6 +120,7 @@ module ntc_tans_core #(
     wire           chunk_end2;  //   the one after it is (LANES = 2)
     wire [CHUNK_LOG-1:0] rem_lo;
     reg            m_valid_reg, m_last_reg;
+    reg            mstart_reg;  // ADAPTIVE: the first clock of S_MODEL (the builder starts)
 
     // ------------------------------------------------------------------ input buffer
     reg [BUF_LOG:0] wr_ptr_reg;
@@ -418,7 +435,8 @@ module ntc_tans_core #(
     integer si;
     always @*
         for (si = 0; si < R; si = si + 1)
-            nsv[si] = (state_reg == S_STATE || si < cell_nb) ? a_peek[si] : cell_base[si];
+            nsv[si] = state_reg == S_STATE ? ((ADAPTIVE == 0 || si < need) ? a_peek[si] : 1'b0)
+                                           : (si < cell_nb ? a_peek[si] : cell_base[si]);
     wire         out_free = !m_valid_reg || m_ready;
     wire         out_ok;                 // a word may be decoded: its output has room
     wire         pair_mode;              // LANES = 2: the next step decodes two words
@@ -599,7 +617,9 @@ module ntc_tans_core #(
         case (state_reg)
             S_HDR, S_VAR, S_SENT: need = N8;
             S_END: need = end_aligned ? {ACW{1'b0}} : N8;
-            S_STATE: need = NR;
+            S_STATE: need = ADAPTIVE != 0 ? {{(ACW-5){1'b0}}, mdl_log} : NR;
+            S_MODEL: need = mstart_reg ? {ACW{1'b0}} : mdl_ready ? {{(ACW-3){1'b0}}, a_cnt[2:0]} :
+                            mdl_want ? {{(ACW-1){1'b0}}, 1'b1} : {ACW{1'b0}};
             S_DEC: need = pair_mode ? {{(ACW-NB_BITS){1'b0}}, cell_nb} + {{(ACW-NB_BITS){1'b0}}, rom_data[CELL_BITS*(LANES-1) + R +: NB_BITS]}
                                     : {{(ACW-NB_BITS){1'b0}}, cell_nb};
             S_ESC: need = NCB;
@@ -610,7 +630,7 @@ module ntc_tans_core #(
         a_take_k = state_reg == S_SENT ? {{(ACW-4){1'b0}}, zeros} + 1'b1 : need;
     end
     assign a_take_en = !err_reg && have && (state_reg == S_HDR || state_reg == S_VAR || state_reg == S_SENT ||
-                       (state_reg == S_END && !end_aligned) || load_fire || dec_fire || esc_fire || pair_fire);
+                       (state_reg == S_END && !end_aligned) || (state_reg == S_MODEL && !mstart_reg && (mdl_ready || mdl_want)) || load_fire || dec_fire || esc_fire || pair_fire);
 
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
     reg var_big;
@@ -650,13 +670,20 @@ module ntc_tans_core #(
                                         (vidx_reg == 4'd8 && byte8[7]))) ||
         (state_reg == S_SENT && have && byte8 == 8'd0) ||
         (state_reg == S_JUMP && a_cnt[2:0] != 3'd0) ||
-        (esc_fire && esc_bad) || pad_bad ||
+        (esc_fire && esc_bad) || pad_bad || (ADAPTIVE != 0 && mdl_err) ||
         (state_reg == S_FIN && (a_cnt[2:0] != 3'd0 || states_nz)) ||
         (state_reg == S_END && end_aligned && !(a_cnt == {ACW{1'b0}} && stop)) ||
         (state_reg == S_END && !end_aligned && have && byte8 != 8'd0) ||
         (state_reg != S_JUMP && state_reg != S_FIN && starve && need != {ACW{1'b0}}));
 
     assign stream_done = state_reg == S_END && end_aligned && a_cnt == {ACW{1'b0}} && stop && !err_reg;
+
+    // the model section (ADAPTIVE): bit by bit to the builder, then its padding dropped at once
+    always @(posedge clk)
+        mstart_reg <= ADAPTIVE != 0 && !err_reg && !rst && state_reg == S_VAR && have && !byte8[7];
+    assign mdl_start = mstart_reg && !n_zero;
+    assign mdl_valid = state_reg == S_MODEL && !mstart_reg && have && mdl_want && !err_reg;
+    assign mdl_bit = a_peek[0];
 
     always @(posedge clk) begin
         if (err_set)
@@ -671,7 +698,7 @@ module ntc_tans_core #(
                     end
                     if (state_reg == S_VAR) begin
                         if (!byte8[7])
-                            state_reg <= S_JUMP;
+                            state_reg <= ADAPTIVE != 0 ? S_MODEL : S_JUMP;
                     end
                 end
                 S_JUMP: begin
@@ -700,6 +727,10 @@ module ntc_tans_core #(
                 S_ESC: if (esc_fire)
                     state_reg <= chunk_end ? (clast ? S_FIN : S_JUMP) : S_DEC;
                 S_FIN: state_reg <= S_END;
+                S_MODEL: if (n_zero)
+                    state_reg <= S_END;             // n = 0: no block, no model
+                else if (!mstart_reg && mdl_ready && have)
+                    state_reg <= S_JUMP;            // the table is built, the padding dropped
                 default: ;   // S_END
             endcase
             if (state_reg == S_SENT && have)

@@ -1,13 +1,17 @@
 #!/bin/sh
 # tests/rtl/run.sh SHARED — the RTL backend, from the repository root (called by tests/run.sh).
 #
-# For every example the RTL supports (tANS, static model, split type): generate the decoder,
-# vectors and benches (--emit verilog,vectors,tb), then lint, the Verilator bench with random
-# stalls and fault injection (make verify), a run without stalls (make throughput), the Icarus
-# bench (make verify-iverilog) and Yosys synthesis (make synth). Static models are fitted to the
-# real weights in SHARED/data where present (bf16_lossless: every tensor of stories260K-bf16 is
-# streamed through the RTL), else to synthetic tensors, said so. The adaptive examples, which the
-# RTL does not take yet, are also checked as static variants on model-drawn vectors.
+# For every example the RTL supports (tANS, split type, static model or one adaptive model per
+# stream): generate the decoder, vectors and benches (--emit verilog,vectors,tb), then lint, the
+# Verilator bench with random stalls and fault injection (make verify), a run without stalls
+# (make throughput), the Icarus bench (make verify-iverilog) and Yosys synthesis (make synth).
+# Static models are fitted to the real weights in SHARED/data where present (bf16_lossless: every
+# tensor of stories260K-bf16 is streamed through the RTL), else to synthetic tensors, said so.
+# Adaptive examples (each stream's model section read and its table built in hardware, the build
+# time counted in the cycles per word) run on every tensor of the real weights (no Icarus there)
+# and on model-drawn vectors, and must refuse LANES = 2; those with a `block` size are refused by
+# the RTL (skipped). The adaptive float splits are also checked as static variants, for the
+# core's generic paths.
 # Value types (a `bridge` item): the real f32 weights quantized to the type (ntc quantize), a static
 # variant fitted to them, the RTL's output (the bridge: fp32 bits, fixed point or the pair) checked
 # on those words and on every word of types of up to 8 bits, and the vectors checked against the
@@ -180,9 +184,23 @@ for nt in examples/*.nt; do
         rtl_suite "$T.model-drawn" "$nt" "$data" "" ""
         lanes2 "$T.model-drawn" ""
     else
-        check "$T: refused by the RTL backend with a message (exit 1)" $B/$T.refuse.log sh -c \
-            "$NTC $nt --emit verilog -o $B/$T.refused 2>&1; test \$? -eq 1"
-        skipped "$T: $(sed -n 's/.*error: //p' $B/$T.refuse.log | head -n 1)"
+        if $NTC "$nt" --emit verilog -o $B/$T.probe >$B/$T.refuse.log 2>&1; then
+            # an adaptive model the RTL takes: each stream's model section read and its table
+            # built in hardware (ntc_tans_builder); the build time counts in the cycles per word
+            if [ $real = 1 ]; then
+                rtl_suite "$T" "$nt" "$data" "$data" 1.5 noiv
+            else
+                skipped "$T on real weights: $DATA missing (checked on synthetic data instead)"
+                rtl_suite "$T" "$nt" "$data" "$data" "" noiv
+            fi
+            rtl_suite "$T.model-drawn" "$nt" "$data" "" ""
+            check "$T: LANES=2 refused for an adaptive model (lint fails with a clear name)" $B/$T.l2.refuse.log sh -c \
+                "! make -C $B/$T.model-drawn lint LANES=2 >$B/$T.l2.lint.log 2>&1 && grep -q LANES_must_be_1_with_an_adaptive_model $B/$T.l2.lint.log"
+        else
+            check "$T: refused by the RTL backend with a message (exit 1)" $B/$T.refuse.log sh -c \
+                "$NTC $nt --emit verilog -o $B/$T.refused 2>&1; test \$? -eq 1"
+            skipped "$T: $(sed -n 's/.*error: //p' $B/$T.refuse.log | head -n 1)"
+        fi
         # The static variant of a float split with real data to fit, once per coding pair: the
         # core's generic paths (raw widths 5, 9, 24; 10-bit codes; a 4096-cell table).
         case $T in bf16_* | fp16_* | fp32_*) ;; *) continue ;; esac
