@@ -114,7 +114,7 @@ int main(int argc, char **argv)
     snprintf(ntz, sizeof ntz, "%s/t.ntz", work);
     snprintf(out, sizeof out, "%s/out", work);
     snprintf(one, sizeof one, "%s/one", work);
-    if (pairs_setup() != 0 || !(orig = slurp(argv[1], &orig_n)))
+    if (pairs_setup(1) != 0 || !(orig = slurp(argv[1], &orig_n)))
         return 1;
     memset(&opt, 0, sizeof opt);
     opt.threads = 1;

@@ -31,7 +31,7 @@ static void setup(void)
     snprintf(in_path, sizeof in_path, "%s/in.ntz", dir);
     snprintf(out_path, sizeof out_path, "%s/out", dir);
     snprintf(one_path, sizeof one_path, "%s/one", dir);
-    if (pairs_setup() != 0)
+    if (pairs_setup(1) != 0)
         abort();
 }
 
