@@ -242,15 +242,17 @@ static int model_build(rtl_model *m, const nt_type *t)
     }
     for (int k = 0; k < t->ncodes; k++)
         m->raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
-    if (t->model == NT_MODEL_ADAPTIVE && nt_static_norm(t, m->norm) != 0) {
+    int norm_err = nt_static_norm(t, m->norm);
+    if (norm_err && t->model == NT_MODEL_ADAPTIVE) {
         /* no counts to draw model-drawn vectors from: every code (up to the table size) alike */
         int nc = t->ncodes < m->size ? t->ncodes : m->size;
         memset(m->norm, 0, (size_t)m->nsym * sizeof(uint32_t));
         for (int k = 0; k < nc; k++)
             m->norm[k] = (uint32_t)(m->size / nc);
         m->norm[0] += (uint32_t)(m->size % nc);
+        norm_err = 0;
     }
-    if ((t->model != NT_MODEL_ADAPTIVE && nt_static_norm(t, m->norm) != 0) ||
+    if (norm_err ||
         nt_tans_build_dtable(m->norm, NULL, m->nsym, t->table_log, m->dt, scratch) != 0 ||
         nt_tans_build_ctable(m->norm, m->nsym, t->table_log, m->state, m->cs, scratch) != 0) {
         free(scratch);

@@ -476,75 +476,46 @@ typedef struct {
 
 /* The spread: symbol s goes to norm[s] cells, stepping through the table by a stride coprime with
  * its size. Fills spread[0 .. 2^log - 1]. Returns 0, or -1 if the counts do not fill the table. */
-#define NT_TANS_STEP(size) (((size) >> 1) + ((size) >> 3) + 3)
 NT_FN int nt_tans_spread(const uint32_t *norm, int nsym, int log, uint16_t *spread)
 {
-    const uint32_t size = 1u << log, mask = size - 1, step = NT_TANS_STEP(size);
-    uint32_t pos = 0, total = 0;
+    const uint32_t size = 1u << log, mask = size - 1;
+    const uint32_t step = (size >> 1) + (size >> 3) + 3;
+    uint32_t pos = 0, filled = 0;
     for (int s = 0; s < nsym; s++) {
-        uint32_t i = norm[s];
-        if (i > size - total)
-            return -1;
-        total += i;
-        for (; i > 0; i--) {
+        for (uint32_t i = 0; i < norm[s]; i++) {
+            if (filled++ >= size)
+                return -1;
             spread[pos] = (uint16_t)s;
             pos = (pos + step) & mask;
         }
     }
     /* The walk must come back to its start having visited every cell exactly once. */
-    return total == size && pos == 0 ? 0 : -1;
+    return (filled == size && pos == 0) ? 0 : -1;
 }
 
-/* Builds the decode table from normalised counts (phase 1: spread; phase 2: decode cells, the
- * k-th cell of symbol s in table order getting state x = norm[s] + k). sym_word (may be NULL)
- * gives each symbol's part of the storage word. scratch: NT_TANS_SCRATCH_WORDS(log, nsym)
- * uint32_t. */
+/* Builds the decode table from normalised counts (phase 1: spread; phase 2: decode cells).
+ * sym_word (may be NULL) gives each symbol's part of the storage word. scratch:
+ * NT_TANS_SCRATCH_WORDS(log, nsym) uint32_t. */
 #define NT_TANS_SCRATCH_WORDS(log, nsym) (((size_t)1 << (log)) / 2 + 1 + (size_t)(nsym))
 NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint16_t *sym_word, int nsym, int log, nt_tans_dcell *dt,
                                uint32_t *scratch)
 {
-    const uint32_t size = 1u << log, mask = size - 1, step = NT_TANS_STEP(size);
+    const uint32_t size = 1u << log;
     uint16_t *spread = (uint16_t *)scratch;             /* size uint16 = size/2 uint32 */
     uint32_t *next = scratch + (size / 2 + 1);          /* nsym */
     if (nt_tans_spread(norm, nsym, log, spread) != 0)
         return -1;
-    memcpy(next, norm, (size_t)nsym * sizeof *next);
-    /* shr = (64 - nb) mod 64: 0 where nb = 0 (nb <= 15) */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
-    /* the cell's 8 bytes in one store */
-#define NT_TANS_DCELL(WORD)                                                                         \
-    for (uint32_t u = 0; u < size; u++) {                                                           \
-        const uint32_t s = spread[u], x = next[s]++; /* x in [norm, 2 norm) */                     \
-        const uint32_t nb = (uint32_t)(log - nt_ans_highbit32(x));                                  \
-        const uint64_t v = (uint64_t)(uint16_t)((x << nb) - size) | (uint64_t)nb << 16 |            \
-                           (uint64_t)((64 - nb) & 63) << 24 | (uint64_t)s << 32 | (uint64_t)(WORD) << 48; \
-        memcpy(&dt[u], &v, sizeof v);                                                               \
-    }
-#else
-#define NT_TANS_DCELL(WORD)                                                                         \
-    for (uint32_t u = 0; u < size; u++) {                                                           \
-        const uint32_t s = spread[u], x = next[s]++; /* x in [norm, 2 norm) */                     \
-        const uint32_t nb = (uint32_t)(log - nt_ans_highbit32(x));                                  \
-        dt[u].base = (uint16_t)((x << nb) - size);                                                  \
-        dt[u].nb = (uint8_t)nb;                                                                     \
-        dt[u].shr = (uint8_t)((64 - nb) & 63);                                                      \
-        dt[u].sym = (uint16_t)s;                                                                    \
-        dt[u].word = (WORD);                                                                        \
-    }
-#endif
-    if (sym_word) {
-        NT_TANS_DCELL(sym_word[s])
-    } else {
-        NT_TANS_DCELL(0)
-    }
-#undef NT_TANS_DCELL
-    /* The escape (symbol nsym - 1, spread last) also has shr = 0: its cells are the walk's last. */
-    {
-        uint32_t pos = ((size - norm[nsym - 1]) * step) & mask;
-        for (uint32_t i = norm[nsym - 1]; i > 0; i--) {
-            dt[pos].shr = 0;
-            pos = (pos + step) & mask;
-        }
+    for (int s = 0; s < nsym; s++)
+        next[s] = norm[s];
+    for (uint32_t u = 0; u < size; u++) {
+        uint16_t s = spread[u];
+        uint32_t x = next[s]++;               /* x in [norm, 2 norm) */
+        int nb = log - nt_ans_highbit32(x);
+        dt[u].sym = s;
+        dt[u].nb = (uint8_t)nb;
+        dt[u].shr = (uint8_t)(nb == 0 || s == nsym - 1 ? 0 : 64 - nb); /* nsym - 1: the escape */
+        dt[u].base = (uint16_t)((x << nb) - size);
+        dt[u].word = sym_word ? sym_word[s] : 0;
     }
     return 0;
 }
@@ -825,10 +796,11 @@ NT_FN size_t nt_ans_model_read(const uint8_t *src, size_t size, uint32_t *norm, 
 }
 
 /* Picks the table size for an adaptive block: the smallest total of model bits plus coded bits
- * plus NT_ANS_CELL_BITS per table cell, the decoder's price for building the table (a cell costs
- * about as much time as a word's decode). On small blocks it trades a little size for speed: on
- * stories260K-bf16, 47 tensors of 64 to 32768 words, `ntc unpack` is about 10 % faster for a
- * container 0.17 % larger; on blocks of 64K words it rarely changes the choice. */
+ * plus NT_ANS_CELL_BITS per table cell, the decoder's price for building the table (building a
+ * cell takes about as many instructions as decoding two words). On small blocks it trades a
+ * little size for speed: on stories260K-bf16, 47 tensors of 64 to 32768 words, `ntc unpack` is
+ * about 10 % faster for a container 0.17 % larger; on blocks of 64K words it rarely changes the
+ * choice. */
 #define NT_ANS_CELL_BITS 0.5
 NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int log_min, uint32_t *norm,
                             uint32_t *tmp)
