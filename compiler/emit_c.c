@@ -453,7 +453,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
                 free(scratch);
                 goto done;
             }
-            out(&o, "\n/* decode cells {base, nb, 63 - nb, sym, word}: state u decodes symbol sym (word: its part\n"
+            out(&o, "\n/* decode cells {base, nb, 64 - nb (0: nb = 0 or the escape), sym, word}: state u decodes symbol sym (word: its part\n"
                     " * of the storage word), then reads nb bits b and moves to state base + b */\n");
             out(&o, "static const nt_tans_dcell %s_dt[%d] = {", n, size);
             for (int u = 0; u < size; u++)

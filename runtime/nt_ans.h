@@ -414,7 +414,7 @@ NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *nor
         if (!it)
             return -1;
 #define NT_NORM_COST(S)                                                                             \
-    (down ? count[S] * (nt_ans_log2((double)norm[S]) - nt_ans_log2((double)norm[S] - 1))              \
+    (down ? count[S] * (nt_ans_log2((double)norm[S]) - nt_ans_log2((double)norm[S] - 1))            \
           : count[S] * (nt_ans_log2((double)norm[S] + 1) - nt_ans_log2((double)norm[S])))
         for (int s = 0; s < nsym; s++)
             if (norm[s]) {
@@ -456,9 +456,9 @@ NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *nor
 
 /* A decode table cell: the state's symbol, how many state bits to read, and the base of the next
  * state; shr = 64 - nb, so that the fast decoder reads the nb bits at the top of a 64-bit window
- * as window >> shr. shr = 0 marks the cells the fast decoder leaves to its slow path: the escape
- * cell's, and those with nb = 0 (a symbol of probability above 1/2), where that shift is not
- * defined. */
+ * as window >> shr. shr = 0 marks the cells the fast decoder leaves to its careful path: the
+ * escape cell's, and those with nb = 0 (a symbol of probability above 1/2), where that shift is
+ * not defined. Tables with neither (nt_tans_all_fast) take a fast loop with no test. */
 typedef struct {
     uint16_t base;
     uint8_t nb;
@@ -518,6 +518,16 @@ NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint16_t *sym_word, i
         dt[u].word = sym_word ? sym_word[s] : 0;
     }
     return 0;
+}
+
+/* Whether every decode cell of a table has state bits and none is the escape's (the last
+ * symbol's): no symbol above half the table, none in the escape. */
+NT_FN int nt_tans_all_fast(const uint32_t *norm, int nsym, int log)
+{
+    uint32_t high = norm[nsym - 1] ? 1u << log : 0;
+    for (int s = 0; s < nsym - 1; s++)
+        high = norm[s] > high ? norm[s] : high;
+    return high <= (1u << log) / 2;
 }
 
 /* Builds the encode tables: state[] (2^log entries) and csym[] (nsym). */
@@ -1064,7 +1074,7 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 #define NT_TANS_ENC_WORD(S, I, FLUSH)                                                               \
     do {                                                                                            \
         uint64_t raw_;                                                                              \
-        const int code_ = split(nt_load_word(src, (I), c->word_bytes), &raw_);                     \
+        const int code_ = split(nt_load_word(src, (I), c->word_bytes), &raw_);                      \
         const int escaped_ = !c->adaptive && t->norm[code_] == 0;                                   \
         const nt_tans_csym cs_ = t->tans_csym[escaped_ ? esc : code_];                              \
         const int nb_ = (int)((S + cs_.delta_nb) >> 16);                                            \
@@ -1148,6 +1158,8 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
     const int uniform = c->raw_bits_min == c->raw_bits_max;
     const int S = log + NT_ANS_RANS_EXTRA;
     const uint32_t L = 1u << S;
+    /* cells the fast path must test for (tANS): the escape, cells with no state bits */
+    const int slow = c->coder == 0 && !nt_tans_all_fast(t->norm, esc + 1, log);
     uint32_t st[NT_ANS_MAX_LANES];
     size_t p = 0;
     for (size_t i0 = 0; i0 < n; i0 += c->chunk) {
@@ -1220,7 +1232,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         rwin = nt_ans_load_be64(raw + ((rbit + (uint64_t)(J) * (uint64_t)R) >> 3))                  \
                << ((rbit + (uint64_t)(J) * (uint64_t)R) & 7)
 #define NT_TANS_RAW(J)                                                                              \
-    (raw_win  ? nt_ans_rotl64(rwin, (J) % rper * R + R) & (((uint64_t)1 << R) - 1)                 \
+    (raw_win  ? nt_ans_rotl64(rwin, (J) % rper * R + R) & (((uint64_t)1 << R) - 1)                  \
      : R == 8 ? (uint64_t)rp[J]                                                                     \
      : R == 16 ? ((uint64_t)rp[2 * (J)] << 8) | rp[2 * (J) + 1]                                     \
                : 0) /* R = 0: no raw bits */
@@ -1231,17 +1243,18 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
         else                                                                                        \
             nt_store_word(ob, (J), (W), c->word_bytes);                                             \
     } while (0)
-/* One word of lane J with state S: a new window first when J starts one. A cell the fast path
- * does not take (the escape, a cell with no state bits: shr = 0) leaves for fast_exit with i set
- * to that word, and the careful path decodes the rest of the round. */
+/* One word of lane J with state S: a new window first when J starts one. With SLOW (a table with
+ * cells the fast path does not take: the escape, cells with no state bits; shr = 0), such a cell
+ * leaves for fast_exit with i set to that word, and the careful path decodes the rest of the
+ * round; without, there is no test at all. */
 #define NT_TANS_WINDOW() (win = nt_ans_load_be64(raw + (pos >> 3)) << (pos & 7))
-#define NT_TANS_FAST_WORD(S, J, PER)                                                                \
+#define NT_TANS_FAST_WORD(S, J, PER, SLOW)                                                          \
     do {                                                                                            \
         const nt_tans_dcell *const e = &dt[S];                                                      \
         if ((J) % (PER) == 0)                                                                       \
             NT_TANS_WINDOW();                                                                       \
         NT_TANS_RAW_LOAD(J);                                                                        \
-        if (NT_UNLIKELY(e->shr == 0)) {                                                             \
+        if ((SLOW) && NT_UNLIKELY(e->shr == 0)) {                                                   \
             i = (size_t)(ob - (uint8_t *)dst) / (size_t)c->word_bytes - i0 + (J);                   \
             NT_LANES_SAVE(st);                                                                      \
             goto fast_exit;                                                                         \
@@ -1273,20 +1286,20 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                              * indexes the table as it is). */
                             NT_LANES_LOAD(size_t, st);
 /* One round: a word of each lane, a new window every PER words. */
-#define NT_TANS_ROUNDS(PER)                                                                         \
+#define NT_TANS_ROUNDS(PER, SLOW)                                                                   \
     for (; ob != ob_stop;) {                                                                        \
-        NT_TANS_FAST_WORD(s0, 0, PER);                                                              \
+        NT_TANS_FAST_WORD(s0, 0, PER, SLOW);                                                        \
         if (lanes > 1)                                                                              \
-            NT_TANS_FAST_WORD(s1, 1, PER);                                                          \
+            NT_TANS_FAST_WORD(s1, 1, PER, SLOW);                                                    \
         if (lanes > 2) {                                                                            \
-            NT_TANS_FAST_WORD(s2, 2, PER);                                                          \
-            NT_TANS_FAST_WORD(s3, 3, PER);                                                          \
+            NT_TANS_FAST_WORD(s2, 2, PER, SLOW);                                                    \
+            NT_TANS_FAST_WORD(s3, 3, PER, SLOW);                                                    \
         }                                                                                           \
         if (lanes > 4) {                                                                            \
-            NT_TANS_FAST_WORD(s4, 4, PER);                                                          \
-            NT_TANS_FAST_WORD(s5, 5, PER);                                                          \
-            NT_TANS_FAST_WORD(s6, 6, PER);                                                          \
-            NT_TANS_FAST_WORD(s7, 7, PER);                                                          \
+            NT_TANS_FAST_WORD(s4, 4, PER, SLOW);                                                    \
+            NT_TANS_FAST_WORD(s5, 5, PER, SLOW);                                                    \
+            NT_TANS_FAST_WORD(s6, 6, PER, SLOW);                                                    \
+            NT_TANS_FAST_WORD(s7, 7, PER, SLOW);                                                    \
         }                                                                                           \
         ob += (size_t)lanes * (size_t)c->word_bytes;                                                \
         if (raw_win && !raw_bytes)                                                                  \
@@ -1297,10 +1310,12 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                             /* One window a round (table_log <= 14 with 4 lanes) is the usual
                              * case: with PER a constant, the test of each word folds away even
                              * when the table size is only known at run time (adaptive models). */
-                            if (per == lanes) {
-                                NT_TANS_ROUNDS(lanes)
+                            if (per == lanes && !slow) {
+                                NT_TANS_ROUNDS(lanes, 0)
+                            } else if (per == lanes) {
+                                NT_TANS_ROUNDS(lanes, 1)
                             } else {
-                                NT_TANS_ROUNDS(per)
+                                NT_TANS_ROUNDS(per, 1)
                             }
                             NT_LANES_SAVE(st);
                             i += rounds * (size_t)lanes;
