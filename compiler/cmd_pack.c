@@ -55,6 +55,14 @@ int nt_cmd_container(int argc, char **argv)
     static size_t T##_dec_fn(void *d, size_t n, const void *s, size_t z)                            \
     {                                                                                              \
         return T##_decode((T##_word_t *)d, n, s, z);                                               \
+    }                                                                                              \
+    /* the code of the words with top 16 bits key (a split type: the same raw bits for all) */      \
+    static int T##_code_fn(const void *ctx, uint32_t key, int *raw_bits)                            \
+    {                                                                                              \
+        uint64_t raw;                                                                              \
+        (void)ctx;                                                                                 \
+        *raw_bits = T##_RAW_BITS_MAX;                                                              \
+        return T##_to_pair((T##_word_t)((uint64_t)key << (8 * sizeof(T##_word_t) - 16)), &raw);     \
     }
 PAIR_FNS(bf16_adaptive)
 PAIR_FNS(bf16_exp_mant2)
@@ -71,12 +79,13 @@ typedef struct {
     size_t (*dec)(void *, size_t, const void *, size_t);
     int (*is_error)(size_t);
     const char *(*error_name)(size_t);
+    int (*code_of)(const void *, uint32_t, int *);
     int word_bytes, ncodes;
 } builtin_t;
 
 #define BUILTIN(ID, T, DT)                                                                          \
     {ID, #T, "examples/" #T ".nt", pair_src_##T, 1u << (DT), T##_bound_fn, T##_enc_fn, T##_dec_fn,     \
-     T##_is_error, T##_error_name, (int)sizeof(T##_word_t), T##_CODES}
+     T##_is_error, T##_error_name, T##_code_fn, (int)sizeof(T##_word_t), T##_CODES}
 /* The ids are part of the container format (spec/container.md): never reuse one. */
 static const builtin_t builtins[] = {
     BUILTIN(1, bf16_adaptive, NT_DT_BF16),
@@ -106,6 +115,15 @@ static int code_in_top16(const nt_type *t)
         return t->word_bits <= 16;
     for (int k = 0; k < t->code_bits; k++)
         if (t->code_pos[k] < t->word_bits - 16)
+            return 0;
+    return 1;
+}
+
+/* Whether every code of a type has the same raw-bit count (what T##_code_fn assumes). */
+static int same_raw_bits(const nt_type *t)
+{
+    for (int k = 0; k < t->ncodes; k++)
+        if (t->codes[k].raw_bits != t->raw_bits_max)
             return 0;
     return 1;
 }
@@ -299,7 +317,7 @@ static int pairs_setup(int with_ir)
         nt_type *t = with_ir ? compile_one(b->file, b->src, strlen(b->src)) : NULL;
         nt_pair *p = &pairs[i];
         if (with_ir && (!t || !code_in_top16(t) || word_bytes_of(t->word_bits) != b->word_bytes ||
-                        t->ncodes != b->ncodes)) {
+                        t->ncodes != b->ncodes || !same_raw_bits(t))) {
             nt_fatal("internal error: built-in pair %s", b->name);
             return -1;
         }
@@ -313,7 +331,7 @@ static int pairs_setup(int with_ir)
         p->decode = b->dec;
         p->is_error = b->is_error;
         p->error_name = b->error_name;
-        p->code_of = t ? ir_code_of : NULL;
+        p->code_of = t ? b->code_of : NULL; /* the generated split: as the IR's, much faster */
         p->ctx = t;
         p->ncodes = b->ncodes;
         p->block = t && t->model == NT_MODEL_ADAPTIVE ? t->block : 0;
