@@ -47,7 +47,14 @@ m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
     localparam STREAM_LANES = NTC_LANES;       // interleaved states of the stream
     localparam CODE_BITS = NTC_CODE_BITS;         // width of a code number
     localparam NCODES = NTC_NCODES;           // codes of the type
+m4_ifelse(NTC_VAR_RAW, <|0|>, <|m4_dnl
     localparam RAW_BITS = NTC_RAW_BITS;          // raw bits per word
+|>, NTC_VAR_RAW, <|1|>, <|m4_dnl
+    localparam RAW_BITS = NTC_RAW_BITS;          // raw bits per word: the most of any code (see rb_bits)
+|>, <|m4_dnl
+    localparam RAW_BITS = 1;          // no code has raw bits (the width of an always-zero m_raw)
+|>)m4_dnl
+    localparam RB_BITS = NTC_RB_BITS;           // width of a code's raw-bit count
     localparam NB_BITS = NTC_NB_BITS;           // width of a cell's nb field
     localparam CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG;
     genvar p;
@@ -112,6 +119,25 @@ NTC_ROM_INIT()m4_dnl
     wire [LANES*RAW_BITS-1:0]  raws;
     wire [LANES-1:0]           keep;
     wire                       dec_valid, dec_ready, dec_last;
+    wire [CODE_BITS-1:0]       rb_code;
+m4_ifelse(NTC_VAR_RAW, <|1|>, <|m4_dnl
+
+    // Each code's raw-bit count: the core takes that many bits of the chunk's raw part for the
+    // word whose code is rb_code (right-aligned in m_raw). Codes past NCODES never reach it.
+    reg  [RB_BITS-1:0]         rb_bits;
+    always @* begin
+        case (rb_code)
+NTC_RAW_TABLE()m4_dnl
+            default: rb_bits = {RB_BITS{1'b0}};
+        endcase
+    end
+|>, <|m4_dnl
+    // the same raw-bit count for every code: the core needs no table
+    /* verilator lint_off UNUSED */
+    wire [CODE_BITS-1:0]       unused_rb_code = rb_code;
+    /* verilator lint_on UNUSED */
+    wire [RB_BITS-1:0]         rb_bits = RAW_BITS[RB_BITS-1:0];
+|>)m4_dnl
 
     ntc_tans_core #(
         .TABLE_LOG(TABLE_LOG),
@@ -119,6 +145,8 @@ NTC_ROM_INIT()m4_dnl
         .CODE_BITS(CODE_BITS),
         .NCODES(NCODES),
         .RAW_BITS(RAW_BITS),
+        .VAR_RAW(NTC_VAR_RAW),
+        .RB_BITS(RB_BITS),
         .KIND(NTC_KIND),
         .FINGERPRINT(NTC_FINGERPRINT),
         .CHUNK_LOG(NTC_CHUNK_LOG),
@@ -137,6 +165,8 @@ NTC_ROM_INIT()m4_dnl
         .rom_addr(rom_addr),
         .rom_en(rom_en),
         .rom_data(rom_data),
+        .rb_code(rb_code),
+        .rb_bits(rb_bits),
         .m_code(codes),
         .m_raw(raws),
         .m_keep(keep),
@@ -190,8 +220,15 @@ NTC_BRIDGE_TABLE()m4_dnl
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_word
             wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
+m4_ifelse(NTC_VAR_RAW, <|2|>, <|m4_dnl
+            /* verilator lint_off UNUSED */
+            wire [RAW_BITS-1:0]  no_raw = raws[p * RAW_BITS +: RAW_BITS];   // no code has raw bits
+            /* verilator lint_on UNUSED */
+            assign m_axis_tdata[p * NTC_OUT_BITS +: NTC_OUT_BITS] = code;
+|>, <|m4_dnl
             wire [RAW_BITS-1:0]  raw = raws[p * RAW_BITS +: RAW_BITS];
             assign m_axis_tdata[p * NTC_OUT_BITS +: NTC_OUT_BITS] = {code, raw};
+|>)m4_dnl
         end
     endgenerate
     assign m_axis_tkeep = keep;

@@ -15,11 +15,13 @@
 # Value types (a `bridge` item): the real f32 weights quantized to the type (ntc quantize), a static
 # variant fitted to them, the RTL's output (the bridge: fp32 bits, fixed point or the pair) checked
 # on those words and on every word of types of up to 8 bits, and the vectors checked against the
-# generated C T_bridge (tests/tools/bridge_ref.c); no Icarus run on these whole files. Types whose
-# codes have different raw-bit counts are refused by the RTL (counted as skipped). tests/rtl/*.nt
-# add bridges on real bf16 weights. The decoder with LANES = 2 (two words per clock) is run the
-# same way (lint, stalls and faults, throughput, Icarus, synthesis) on bf16_lossless over the real
-# weights, its model-drawn vectors, the (code, raw) pair output and the static variants.
+# generated C T_bridge (tests/tools/bridge_ref.c); no Icarus run on these whole files, but one on
+# words drawn from the model (escaped codes, awkward sizes). Most value types give each code its
+# own raw-bit count (the raw part then carries its length: the core's VAR_RAW = 1, one word per
+# clock) or none (binary, ternary: VAR_RAW = 2). tests/rtl/*.nt add bridges on real bf16 weights.
+# The decoder with LANES = 2 (two words per clock) is run the same way (lint, stalls and faults,
+# throughput, Icarus, synthesis) on bf16_lossless over the real weights, its model-drawn vectors,
+# the (code, raw) pair output and the static variants.
 # Ends with "rtl: N passed, N failed, N skipped".
 set -u
 SHARED=${1:-../shared}
@@ -154,6 +156,11 @@ value_suite() {
     rtl_suite "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_q" "$vs_cpw" noiv
     vs_ob=$(sed -n 's/.*output wire \[\(LANES\*\)\{0,1\}\([0-9]*\)-1:0\] m_axis_tdata.*/\2/p' $B/$vs_name.static-variant/*_decoder.v 2>/dev/null)
     [ -n "$vs_ob" ] && bridge_check "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_ob"
+    [ -f $B/$vs_name.static-variant/Makefile ] || return
+    vs_g=$B/$vs_name.static-variant.model-drawn
+    check "$vs_name.static-variant.model-drawn: Icarus bench (make verify-iverilog)" $B/$vs_name.md.iv.log sh -c \
+        "$NTC $B/$vs_name.static.nt --fit $vs_q --emit verilog,vectors,tb -o $vs_g && make -C $vs_g verify-iverilog"
+    tail -n 3 $B/$vs_name.md.iv.log | head -n 2 | sed 's/^/    /'
 }
 
 signature() { grep -E '^[[:space:]]*(word|field|code|coder)[[:space:]]' "$1" | tr -d ' \n'; echo; }
