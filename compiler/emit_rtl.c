@@ -18,8 +18,8 @@
  * The templates and cores are built into ntc (rtl_templates/embed.sh), so an installed ntc needs
  * only m4 at run time. The encoder used for the vectors is the runtime's (nt_ans.h), the one the
  * generated C carries: the RTL is checked against exactly the bytes T_encode writes.
- * Supported: tANS, a static model or one adaptive model per stream (no `block`), 0 to 32 raw
- * bits per word: the same count for every code (split types, code tables such as fp4/fp6 and
+ * Supported: tANS, a static model or an adaptive one (per stream, or per `block` of fewer than 2^31
+ * words: the core's BLOCK), 0 to 32 raw bits per word: the same count for every code (split types, code tables such as fp4/fp6 and
  * wq8_core; the core's VAR_RAW = 0), a count per code (int8/int4, fp8, posits, value types with
  * specials: a table of counts in T_decoder.v, VAR_RAW = 1, one word per clock only), or none
  * (binary, ternary: VAR_RAW = 2). Others are reported as not supported (exit 1).
@@ -207,9 +207,8 @@ static const char *unsupported(const nt_type *t)
     const char *why;
     if (t->coder != NT_CODER_TANS)
         return "rANS is not supported by the RTL backend yet (tANS only)";
-    if (t->model != NT_MODEL_STATIC && t->block != 0)
-        return "adaptive models with a 'block' size are not supported by the RTL backend yet (one model per "
-               "stream only: the hardware table builder reads the model section before the first chunk)";
+    if (t->model != NT_MODEL_STATIC && t->block > 0x7fffffffu)
+        return "adaptive models with a 'block' of 2^31 words or more are not supported by the RTL backend";
     if (t->word_bits > 63 || t->code_bits < 1)
         return "the RTL backend needs words of at most 63 bits and a code of at least one bit";
     if (t->raw_bits_max > 32)
@@ -371,7 +370,10 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
         snprintf(raw_desc, sizeof raw_desc, "%d to %d raw bits by code", m->raw_min, m->raw);
     def(&d, "NTC_DESCRIPTION", "%d-bit words, %d-bit code, %s, tANS table_log %d, %d lane%s, %s",
         t->word_bits, t->code_bits, raw_desc, t->table_log, t->lanes, t->lanes == 1 ? "" : "s",
-        t->model == NT_MODEL_ADAPTIVE ? "adaptive model (one per stream, its table built in hardware)" : "static model");
+        t->model != NT_MODEL_ADAPTIVE ? "static model"
+        : t->block ? "adaptive model (one per block, each table built in hardware)"
+                   : "adaptive model (one per stream, its table built in hardware)");
+    def(&d, "NTC_BLOCK", "%llu", t->model == NT_MODEL_ADAPTIVE ? (unsigned long long)t->block : 0ull);
     def(&d, "NTC_BUF_LOG", "%d", buf_log(m));
     def(&d, "NTC_TABLE_LOG", "%d", t->table_log);
     def(&d, "NTC_LANES", "%d", t->lanes);

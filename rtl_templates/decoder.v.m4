@@ -56,14 +56,17 @@ m4_ifelse(NTC_VAR_RAW, <|0|>, <|m4_dnl
 |>)m4_dnl
     localparam RB_BITS = NTC_RB_BITS;           // width of a code's raw-bit count
     localparam NB_BITS = NTC_NB_BITS;           // width of a cell's nb field
+m4_ifelse(NTC_ADAPTIVE, <|1|>, <|m4_dnl
+    localparam BLOCK = NTC_BLOCK;             // words per block, each with its own model (0: one per stream)
+|>)m4_dnl
     localparam CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG;
-    genvar p;
 
 m4_ifelse(NTC_ADAPTIVE, <|1|>, <|m4_dnl
     // The decode table, one cell per state: {escape (0), code, nb, base}. A state u decodes
-    // `code`, then reads nb bits b and moves to state base + b. Each stream carries its model in
-    // a section before its first chunk: ntc_tans_builder reads it (bits from the core), checks it
-    // and builds the table in its block RAM; the core waits until it is built.
+    // `code`, then reads nb bits b and moves to state base + b. Each stream (or each block of
+    // BLOCK words, BLOCK != 0) carries its model in a section before its first chunk:
+    // ntc_tans_builder reads it (bits from the core), checks it and builds the table in its block
+    // RAM; the core waits until it is built.
     wire [TABLE_LOG-1:0] rom_addr;
     wire                 rom_en;
     wire [CELL_BITS-1:0] rom_data;
@@ -100,11 +103,12 @@ NTC_ROM_INIT()m4_dnl
     wire                       rom_en;
     reg  [LANES*CELL_BITS-1:0] rom_data_reg;
     wire [LANES*CELL_BITS-1:0] rom_data = rom_data_reg;
+    genvar rp;
     generate
-        for (p = 0; p < LANES; p = p + 1) begin : g_rom_port
+        for (rp = 0; rp < LANES; rp = rp + 1) begin : g_rom_port
             always @(posedge clk)
                 if (rom_en)
-                    rom_data_reg[p * CELL_BITS +: CELL_BITS] <= rom[rom_addr[p * TABLE_LOG +: TABLE_LOG]];
+                    rom_data_reg[rp * CELL_BITS +: CELL_BITS] <= rom[rom_addr[rp * TABLE_LOG +: TABLE_LOG]];
         end
     endgenerate
     // no model section in the stream
@@ -154,7 +158,8 @@ NTC_RAW_TABLE()m4_dnl
         .COUNT_BITS(COUNT_BITS),
         .NB_BITS(NB_BITS),
         .LANES(LANES),
-        .ADAPTIVE(NTC_ADAPTIVE)
+        .ADAPTIVE(NTC_ADAPTIVE),
+        .BLOCK(m4_ifelse(NTC_ADAPTIVE, <|1|>, <|BLOCK|>, <|0|>))
     ) core (
         .clk(clk),
         .rst(rst),
@@ -217,6 +222,7 @@ NTC_BRIDGE_TABLE()m4_dnl
     );
 |>, NTC_OUTPUT, <|pair|>, <|m4_dnl
     // the (code, raw bits) pair of each word
+    genvar p;
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_word
             wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
@@ -237,6 +243,7 @@ m4_ifelse(NTC_VAR_RAW, <|2|>, <|m4_dnl
     assign m_axis_tlast = dec_last;
 |>, NTC_OUTPUT, <|first|>, <|m4_dnl
     // each storage word: the first word of the code's run plus the raw bits
+    genvar p;
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_word
             wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
@@ -257,6 +264,7 @@ NTC_FIRST_TABLE()m4_dnl
     assign m_axis_tlast = dec_last;
 |>, <|m4_dnl
     // each storage word: the code's bits and the raw bits at their places
+    genvar p;
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_word
             wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];

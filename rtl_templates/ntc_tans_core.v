@@ -6,6 +6,9 @@
 // ADAPTIVE = 1 (LANES = 1): one model per stream; after the header the core hands the model
 // section to ntc_tans_builder bit by bit (S_MODEL, ports mdl_*), drops its padding once the table
 // is built, and reads each initial state in the model's log bits (mdl_log) instead of TABLE_LOG.
+// BLOCK != 0 (with ADAPTIVE): a model per block of BLOCK words; the varint n goes to the words
+// left in the stream, each block (S_BLK) takes min(BLOCK, left) of them as its own count, reads
+// its model and initial states, and ends with the final-state check (S_FIN).
 //
 // Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
 //   - the ANS reader (a byte fetch and an 8-bit-refilled bit window; with LANES = 2 two bytes a
@@ -52,6 +55,7 @@ module ntc_tans_core #(
     parameter LANES = 1,                // words out per clock: 1, or 2 (needs STREAM_LANES >= 2)
     parameter ADAPTIVE = 0,             // 1: each stream has a model section before its first chunk, read by
                                         //   ntc_tans_builder (mdl_*), which builds the table (LANES = 1)
+    parameter BLOCK = 0,                // ADAPTIVE: words per block, each with its model (0: one block a stream)
     parameter CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG // width of a decode cell
 ) (
     input  wire                 clk,
@@ -90,7 +94,8 @@ module ntc_tans_core #(
     localparam R = TABLE_LOG;
     localparam L = STREAM_LANES;
     localparam CB = CODE_BITS;
-    localparam K1 = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read of one word
+    localparam K0 = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read of one word
+    localparam K1 = (VAR_RAW == 1 && K0 < 16) ? 16 : K0;          //   or of a raw-part length (two bytes)
     localparam K = (LANES == 2 && 2 * R > K1) ? 2 * R : K1;       //   of a step (two words: 2 nb)
     localparam AWIN = (LANES == 2) ? 16 + K - 1 : K + 7;          // ANS window
     localparam ACW = $clog2(AWIN + K + 1);
@@ -106,11 +111,11 @@ module ntc_tans_core #(
 
     localparam [3:0] S_HDR = 4'd0, S_VAR = 4'd1, S_JUMP = 4'd2, S_SENT = 4'd3, S_STATE = 4'd4,
                      S_DEC = 4'd5, S_ESC = 4'd6, S_FIN = 4'd7, S_END = 4'd8, S_MODEL = 4'd9,
-                     S_RLEN = 4'd10;
+                     S_RLEN = 4'd10, S_BLK = 4'd11;
     // the state before each chunk's jump: the raw part's length first when it is given
     localparam [3:0] S_NEXT = VAR_RAW == 1 ? S_RLEN : S_JUMP;
 
-    localparam [ACW-1:0] N8 = 8, NR = R, NCB = CB;
+    localparam [ACW-1:0] N8 = 8, N16 = 16, NR = R, NCB = CB;
 
     // LANES = 2 needs two words of different lanes at once
     generate
@@ -144,6 +149,7 @@ module ntc_tans_core #(
     wire [CHUNK_LOG-1:0] rem_lo;
     reg            m_valid_reg, m_last_reg;
     reg            mstart_reg;  // ADAPTIVE: the first clock of S_MODEL (the builder starts)
+    wire           more_blocks; // BLOCK: words left after the current block
 
     // ------------------------------------------------------------------ input buffer
     reg [BUF_LOG:0] wr_ptr_reg;
@@ -209,7 +215,9 @@ module ntc_tans_core #(
     reg  [ACW-1:0] a_take_k;
     wire           a_take_en;
     wire           a_in_take;
-    wire           jump = state_reg == S_JUMP && !err_reg;
+    wire           rlen_jump;           // VAR_RAW = 1: the raw part's length is read: jump
+    wire [1:0]     rlen_bytes;          //   the bytes of its varint
+    wire           jump = (state_reg == S_JUMP || rlen_jump) && !err_reg;
 
     // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
     // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
@@ -279,6 +287,9 @@ module ntc_tans_core #(
     wire                r_bad;
     wire [BA-1:0]       rlen;           // VAR_RAW = 1: the chunk's raw part length (varint), else 0
     assign p_byte = {awa_reg, abi_reg} - {{(BA-ACW+3){1'b0}}, a_cnt[ACW-1:3]};
+    // where the raw part starts at a jump: p_byte, or (VAR_RAW = 1) past the varint's last byte,
+    // which the jump reads
+    wire [BA-1:0] r_start = VAR_RAW == 1 ? p_byte + {{(BA-2){1'b0}}, rlen_bytes} : p_byte;
 
     generate
         if (RAW_BITS == 8 && LANES == 1 && VAR_RAW == 0) begin : g_raw_byte
@@ -341,7 +352,7 @@ module ntc_tans_core #(
                 .peek_k(r_peek_k), .peek(r_peek), .enough(r_enough),
                 .take_en(word_out), .take_k(r_take_k), .cnt(r_cnt));
 
-            wire [BUF_LOG:0] rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
+            wire [BUF_LOG:0] rwa_next = jump ? r_start[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
             assign r_rd_addr = rwa_next[BUF_LOG-1:0];
             assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
 
@@ -362,7 +373,7 @@ module ntc_tans_core #(
                     rlast_reg <= target_m1[BA-1:2];
                     rload_done_reg <= VAR_RAW != 0 && rlen == {BA{1'b0}};   // an empty raw part
                     rfirst_reg <= 1'b1;
-                    rskip_reg <= p_byte[1:0];
+                    rskip_reg <= r_start[1:0];
                     aold_reg <= target[BA-1:2];
                 end else begin
                     if (r_in_take) begin
@@ -497,7 +508,7 @@ module ntc_tans_core #(
             assign raw_bytes = full_chunk ? FULL_RAW_BYTES : bits[BA+2:3];
         end
     endgenerate
-    assign target = p_byte + (VAR_RAW == 1 ? rlen : raw_bytes);
+    assign target = r_start + (VAR_RAW == 1 ? rlen : raw_bytes);
 
     // ------------------------------------------------------------------ decode cells and states
     // cell of read port 0: the next word's
@@ -574,7 +585,7 @@ module ntc_tans_core #(
                 if (word_out) begin
                     m_code_reg <= esc_fire ? esc_code : cell_sym;
                     m_raw_reg <= r_bits;
-                    m_last_reg <= clast && chunk_end;
+                    m_last_reg <= clast && chunk_end && !more_blocks;
                 end
                 if (word_out)
                     m_valid_reg <= 1'b1;
@@ -701,7 +712,7 @@ module ntc_tans_core #(
             S_DEC: need = pair_mode ? {{(ACW-NB_BITS){1'b0}}, cell_nb} + {{(ACW-NB_BITS){1'b0}}, rom_data[CELL_BITS*(LANES-1) + R +: NB_BITS]}
                                     : {{(ACW-NB_BITS){1'b0}}, cell_nb};
             S_ESC: need = NCB;
-            S_RLEN: need = n_zero ? {ACW{1'b0}} : N8;
+            S_RLEN: need = n_zero ? {ACW{1'b0}} : N16;
             default: need = {ACW{1'b0}};
         endcase
     end
@@ -709,8 +720,7 @@ module ntc_tans_core #(
         a_take_k = state_reg == S_SENT ? {{(ACW-4){1'b0}}, zeros} + 1'b1 : need;
     end
     assign a_take_en = !err_reg && have && (state_reg == S_HDR || state_reg == S_VAR || state_reg == S_SENT ||
-                       (state_reg == S_END && !end_aligned) || (state_reg == S_MODEL && !mstart_reg && (mdl_ready || mdl_want)) ||
-                       (state_reg == S_RLEN && !n_zero) || load_fire || dec_fire || esc_fire || pair_fire);
+                       (state_reg == S_END && !end_aligned) || (state_reg == S_MODEL && !mstart_reg && (mdl_ready || mdl_want)) || load_fire || dec_fire || esc_fire || pair_fire);
 
     // varint payload: byte vidx goes to bits 7*vidx.. of n; bits past COUNT_BITS must be 0
     reg var_big;
@@ -727,9 +737,35 @@ module ntc_tans_core #(
     // to a full chunk takes one from the high part
     reg  [COUNT_BITS-1:0] n_in;
     integer ni;
+    wire [COUNT_BITS-1:0] n_blk;         // n, or (BLOCK, S_BLK) the next block's count
     always @*
         for (ni = 0; ni < COUNT_BITS; ni = ni + 1)
-            n_in[ni] = (var_load && {28'd0, vidx_reg} == ni / 7) ? byte8[ni % 7] : n_reg[ni];
+            n_in[ni] = (BLOCK == 0 && var_load && {28'd0, vidx_reg} == ni / 7) ? byte8[ni % 7] : n_blk[ni];
+    generate
+        if (BLOCK == 0) begin : g_one_block
+            assign n_blk = n_reg;
+            assign more_blocks = 1'b0;
+        end else begin : g_blocks
+            // the varint loads the words left (srem); each block takes min(BLOCK, srem) of them
+            localparam [63:0] BLOCK64 = BLOCK;
+            reg  [COUNT_BITS-1:0] srem_reg;
+            wire                  blk_start = state_reg == S_BLK && !err_reg;
+            wire [63:0]           srem64 = {{(64-COUNT_BITS){1'b0}}, srem_reg};
+            wire [COUNT_BITS-1:0] bn = srem64 > BLOCK64 ? BLOCK64[COUNT_BITS-1:0] : srem_reg;
+            integer sj;
+            always @(posedge clk) begin
+                for (sj = 0; sj < COUNT_BITS; sj = sj + 1)
+                    if (var_load && {28'd0, vidx_reg} == sj / 7)
+                        srem_reg[sj] <= byte8[sj % 7];
+                if (blk_start)
+                    srem_reg <= srem_reg - bn;
+                if (rst || stream_done)
+                    srem_reg <= {COUNT_BITS{1'b0}};
+            end
+            assign n_blk = blk_start ? bn : n_reg;
+            assign more_blocks = srem_reg != {COUNT_BITS{1'b0}};
+        end
+    endgenerate
     // (the high part is kept complemented, so that the count down is an increment)
     wire [HI-1:0] hic_next = ~n_in[COUNT_BITS-1:CHUNK_LOG] + {{(HI-1){1'b0}}, jump && full_chunk};
     always @(posedge clk) begin
@@ -741,35 +777,32 @@ module ntc_tans_core #(
         end
     end
 
-    // VAR_RAW = 1: each chunk's raw-part length, a varint read in S_RLEN (7 bits per byte, as n),
-    // at most the chunk's raw bits at the widest code's count allow (the buffer holds that much)
+    // VAR_RAW = 1: each chunk's raw-part length, a varint read in one clock of S_RLEN, which jumps.
+    // It has at most two bytes: a raw part holds at most 2^CHUNK_LOG RAW_BITS / 8 < 2^14 bytes
+    // (the buffer holds that much), so a longer varint, a two-byte one ending in 0 (not the
+    // shortest form) or a length beyond that is an error. Peeking two bytes is safe: at least the
+    // ANS part's sentinel byte follows the varint.
     wire rlen_bad;
     generate
         if (VAR_RAW == 1) begin : g_rlen
-            reg [BA-1:0] rlen_reg;
-            reg          rlen_big;               // a bit beyond BA is set
-            wire         rlen_load = state_reg == S_RLEN && !n_zero && have && !err_reg;
-            integer lg, lb, li;
-            always @* begin
-                rlen_big = 1'b0;
-                for (lg = 0; lg < 9; lg = lg + 1)
-                    for (lb = 0; lb < 7; lb = lb + 1)
-                        if (vidx_reg == lg[3:0] && 7 * lg + lb >= BA && byte8[lb])
-                            rlen_big = 1'b1;
+            localparam LW = BA > 14 ? BA : 14;
+            wire [7:0]    b0 = a_peek[15:8];     // the varint's first byte
+            wire [7:0]    b1 = a_peek[7:0];      //   and the next
+            wire          two = b0[7];
+            wire [LW-1:0] len = two ? {{(LW-14){1'b0}}, b1[6:0], b0[6:0]} : {{(LW-7){1'b0}}, b0[6:0]};
+            wire [LW-1:0] most = {{(LW-BA){1'b0}}, raw_bytes};
+            wire          rlen_read = state_reg == S_RLEN && !n_zero && have && !err_reg;
+            assign rlen_jump = rlen_read;
+            assign rlen = len[BA-1:0];
+            assign rlen_bytes = two ? 2'd2 : 2'd1;
+            assign rlen_bad = rlen_read && ((two && (b1[7] || b1 == 8'd0)) || len > most);
+            if ((1 << CHUNK_LOG) * RAW_BITS / 8 >= (1 << 14)) begin : g_check_rlen
+                VAR_RAW_needs_raw_parts_below_16_KiB check ();
             end
-            always @(posedge clk) begin
-                for (li = 0; li < BA; li = li + 1)
-                    if (rlen_load && {28'd0, vidx_reg} == li / 7)
-                        rlen_reg[li] <= byte8[li % 7];
-                if (jump || rst)
-                    rlen_reg <= {BA{1'b0}};
-            end
-            assign rlen = rlen_reg;
-            assign rlen_bad = (rlen_load && (rlen_big || (vidx_reg != 4'd0 && byte8 == 8'd0) ||
-                                             (vidx_reg == 4'd8 && byte8[7]))) ||
-                              (jump && rlen_reg > raw_bytes);
         end else begin : g_no_rlen
             assign rlen = {BA{1'b0}};
+            assign rlen_jump = 1'b0;
+            assign rlen_bytes = 2'd0;
             assign rlen_bad = 1'b0;
         end
     endgenerate
@@ -782,7 +815,7 @@ module ntc_tans_core #(
         (state_reg == S_VAR && have && (var_big || (vidx_reg != 4'd0 && byte8 == 8'd0) ||
                                         (vidx_reg == 4'd8 && byte8[7]))) ||
         (state_reg == S_SENT && have && byte8 == 8'd0) ||
-        (state_reg == S_JUMP && a_cnt[2:0] != 3'd0) ||
+        (jump && a_cnt[2:0] != 3'd0) ||
         (esc_fire && esc_bad) || pad_bad || rlen_bad || r_bad || (ADAPTIVE != 0 && mdl_err) ||
         (state_reg == S_FIN && (a_cnt[2:0] != 3'd0 || states_nz)) ||
         (state_reg == S_END && end_aligned && !(a_cnt == {ACW{1'b0}} && stop)) ||
@@ -793,7 +826,8 @@ module ntc_tans_core #(
 
     // the model section (ADAPTIVE): bit by bit to the builder, then its padding dropped at once
     always @(posedge clk)
-        mstart_reg <= ADAPTIVE != 0 && !err_reg && !rst && state_reg == S_VAR && have && !byte8[7];
+        mstart_reg <= ADAPTIVE != 0 && !err_reg && !rst &&
+                      (BLOCK == 0 ? state_reg == S_VAR && have && !byte8[7] : state_reg == S_BLK);
     assign mdl_start = mstart_reg && !n_zero;
     assign mdl_valid = state_reg == S_MODEL && !mstart_reg && have && mdl_want && !err_reg;
     assign mdl_bit = a_peek[0];
@@ -811,9 +845,7 @@ module ntc_tans_core #(
                     end
                     if (state_reg == S_VAR) begin
                         if (!byte8[7])
-                            state_reg <= ADAPTIVE != 0 ? S_MODEL : S_NEXT;
-                        if (!byte8[7] && VAR_RAW == 1)
-                            vidx_reg <= 4'd0;     // S_RLEN counts its own bytes
+                            state_reg <= ADAPTIVE == 0 ? S_NEXT : BLOCK != 0 ? S_BLK : S_MODEL;
                     end
                 end
                 S_JUMP: begin
@@ -841,22 +873,28 @@ module ntc_tans_core #(
                 end
                 S_ESC: if (esc_fire)
                     state_reg <= chunk_end ? (clast ? S_FIN : S_NEXT) : S_DEC;
-                S_FIN: state_reg <= S_END;
-                S_RLEN: if (n_zero) begin
-                    state_reg <= S_END;             // n = 0: no chunk, no raw part
-                end else if (have) begin
-                    vidx_reg <= vidx_reg + 1'b1;
-                    if (!byte8[7]) begin
-                        state_reg <= S_JUMP;
-                        vidx_reg <= 4'd0;
-                    end
-                end
+                S_FIN: state_reg <= BLOCK != 0 && more_blocks ? S_BLK : S_END;
                 S_MODEL: if (n_zero)
                     state_reg <= S_END;             // n = 0: no block, no model
                 else if (!mstart_reg && mdl_ready && have)
                     state_reg <= S_NEXT;            // the table is built, the padding dropped
-                default: ;   // S_END
+                default: ;   // S_END; S_BLK and S_RLEN below
             endcase
+            // the states of the optional features, apart, so that a decoder without them has no
+            // trace of them
+            if (BLOCK != 0 && state_reg == S_BLK) begin   // a block starts: its count is loaded
+                state_reg <= S_MODEL;
+                cfirst_reg <= 1'b1;
+                lc_reg <= {LCW{1'b0}};
+            end
+            if (VAR_RAW == 1 && state_reg == S_RLEN) begin
+                if (n_zero)
+                    state_reg <= S_END;               // n = 0: no chunk, no raw part
+                else if (have) begin                  // the varint read and the jump (rlen_jump), as S_JUMP
+                    state_reg <= S_SENT;
+                    cshort_reg <= !full_chunk;
+                end
+            end
             if (state_reg == S_SENT && have)
                 cfirst_reg <= 1'b0;
             if (stream_done) begin
