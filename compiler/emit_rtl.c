@@ -18,11 +18,12 @@
  * The templates and cores are built into ntc (rtl_templates/embed.sh), so an installed ntc needs
  * only m4 at run time. The encoder used for the vectors is the runtime's (nt_ans.h), the one the
  * generated C carries: the RTL is checked against exactly the bytes T_encode writes.
- * Supported: tANS, a static model or an adaptive one (per stream, or per `block` of fewer than 2^31
- * words: the core's BLOCK), 0 to 32 raw bits per word: the same count for every code (split types, code tables such as fp4/fp6 and
- * wq8_core; the core's VAR_RAW = 0), a count per code (int8/int4, fp8, posits, value types with
- * specials: a table of counts in T_decoder.v, VAR_RAW = 1, one word per clock only), or none
- * (binary, ternary: VAR_RAW = 2). Others are reported as not supported (exit 1).
+ * Supported: tANS; a static model or an adaptive one (per stream, or per `block` of fewer than
+ * 2^31 words: the core's BLOCK); 0 to 32 raw bits per word: the same count for every code (split
+ * types, code tables such as fp4/fp6 and wq8_core; the core's VAR_RAW = 0), a count per code
+ * (int8/int4, fp8, posits, value types with specials: a table of counts in T_decoder.v,
+ * VAR_RAW = 1, one word per clock only), or none (binary, ternary: VAR_RAW = 2). Others are
+ * reported as not supported (exit 1).
  */
 #include "ntc.h"
 #include "nt_ans.h"
