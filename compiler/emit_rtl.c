@@ -18,8 +18,12 @@
  * The templates and cores are built into ntc (rtl_templates/embed.sh), so an installed ntc needs
  * only m4 at run time. The encoder used for the vectors is the runtime's (nt_ans.h), the one the
  * generated C carries: the RTL is checked against exactly the bytes T_encode writes.
- * Supported: tANS, static model, the same raw-bit count for every code (split types and code
- * tables such as fp4/fp6 and wq8_core). Others are reported as not supported (exit 1).
+ * Supported: tANS; a static model or an adaptive one (per stream, or per `block` of fewer than
+ * 2^31 words: the core's BLOCK); 0 to 32 raw bits per word: the same count for every code (split
+ * types, code tables such as fp4/fp6 and wq8_core; the core's VAR_RAW = 0), a count per code
+ * (int8/int4, fp8, posits, value types with specials: a table of counts in T_decoder.v,
+ * VAR_RAW = 1, one word per clock only), or none (binary, ternary: VAR_RAW = 2). Others are
+ * reported as not supported (exit 1).
  */
 #include "ntc.h"
 #include "nt_ans.h"
@@ -175,7 +179,7 @@ static int clog2i(uint64_t v)
 
 typedef struct {
     const nt_type *t;
-    int nsym, size, cw, raw;
+    int nsym, size, cw, raw, raw_min; /* raw: the most raw bits of any code, raw_min the fewest */
     uint32_t *norm;
     uint8_t *raw_bits;
     nt_tans_dcell *dt;
@@ -204,17 +208,12 @@ static const char *unsupported(const nt_type *t)
     const char *why;
     if (t->coder != NT_CODER_TANS)
         return "rANS is not supported by the RTL backend yet (tANS only)";
-    if (t->model != NT_MODEL_STATIC && t->block != 0)
-        return "adaptive models with a 'block' size are not supported by the RTL backend yet (one model per "
-               "stream only: the hardware table builder reads the model section before the first chunk)";
+    if (t->model != NT_MODEL_STATIC && t->block > 0x7fffffffu)
+        return "adaptive models with a 'block' of 2^31 words or more are not supported by the RTL backend";
     if (t->word_bits > 63 || t->code_bits < 1)
         return "the RTL backend needs words of at most 63 bits and a code of at least one bit";
-    for (int k = 0; k < t->ncodes; k++)
-        if (t->codes[k].raw_bits != t->raw_bits_max)
-            return "codes with different raw-bit counts are not supported by the RTL backend yet (the decoder "
-                   "core reads the same raw-bit count for every code)";
-    if (t->raw_bits_max < 1 || t->raw_bits_max > 32)
-        return "words with no raw bits or more than 32 are not supported by the RTL backend (1 to 32 raw bits per word)";
+    if (t->raw_bits_max > 32)
+        return "words with more than 32 raw bits are not supported by the RTL backend (0 to 32 raw bits per word)";
     if ((why = nt_rtl_bridge_unsupported(t)) != NULL)
         return why;
     return NULL;
@@ -228,6 +227,10 @@ static int model_build(rtl_model *m, const nt_type *t)
     m->size = 1 << t->table_log;
     m->cw = nt_code_width(t);
     m->raw = t->raw_bits_max;
+    m->raw_min = t->raw_bits_max;
+    for (int k = 0; k < t->ncodes; k++)
+        if (t->codes[k].raw_bits < m->raw_min)
+            m->raw_min = t->codes[k].raw_bits;
     m->norm = calloc((size_t)m->nsym, sizeof(uint32_t));
     m->raw_bits = calloc((size_t)m->nsym, 1);
     m->dt = calloc((size_t)m->size, sizeof(nt_tans_dcell));
@@ -271,7 +274,7 @@ static int model_build(rtl_model *m, const nt_type *t)
     c->ncodes = t->ncodes;
     c->raw_bits = m->raw_bits;
     c->raw_bits_max = m->raw;
-    c->raw_bits_min = m->raw;
+    c->raw_bits_min = m->raw_min;
     c->coder = 0;
     c->log = t->table_log;
     c->lanes = t->lanes;
@@ -329,7 +332,7 @@ static int buf_log(const rtl_model *m)
     uint64_t chunk = (uint64_t)nt_chunk_words(t);
     uint64_t bytes = (chunk * (uint64_t)m->raw + 7) / 8 +
                      (8 + (uint64_t)t->lanes * (uint64_t)t->table_log + chunk * (uint64_t)(t->table_log + m->cw) + 7) / 8 +
-                     2 * NT_ANS_HEADER_MAX + 32;
+                     2 * NT_ANS_HEADER_MAX + 32 + (m->raw_min != m->raw ? 9 : 0); /* the raw part's varint length */
     if (t->model == NT_MODEL_ADAPTIVE) {
         /* the header and the model section (each count at most 2 R + 10 bits) are in the buffer
          * alone: the readers let go of them at the first chunk's jump */
@@ -361,15 +364,38 @@ static int emit_verilog(const rtl_model *m, const char *dir, const char *src_fil
     int rc = 0;
 
     common_defs(&d, t, src_file);
-    def(&d, "NTC_DESCRIPTION", "%d-bit words, %d-bit code, %d raw bits, tANS table_log %d, %d lane%s, %s",
-        t->word_bits, t->code_bits, m->raw, t->table_log, t->lanes, t->lanes == 1 ? "" : "s",
-        t->model == NT_MODEL_ADAPTIVE ? "adaptive model (one per stream, its table built in hardware)" : "static model");
+    char raw_desc[64];
+    if (m->raw_min == m->raw)
+        snprintf(raw_desc, sizeof raw_desc, "%d raw bits", m->raw);
+    else
+        snprintf(raw_desc, sizeof raw_desc, "%d to %d raw bits by code", m->raw_min, m->raw);
+    def(&d, "NTC_DESCRIPTION", "%d-bit words, %d-bit code, %s, tANS table_log %d, %d lane%s, %s",
+        t->word_bits, t->code_bits, raw_desc, t->table_log, t->lanes, t->lanes == 1 ? "" : "s",
+        t->model != NT_MODEL_ADAPTIVE ? "static model"
+        : t->block ? "adaptive model (one per block, each table built in hardware)"
+                   : "adaptive model (one per stream, its table built in hardware)");
+    def(&d, "NTC_BLOCK", "%llu", t->model == NT_MODEL_ADAPTIVE ? (unsigned long long)t->block : 0ull);
     def(&d, "NTC_BUF_LOG", "%d", buf_log(m));
     def(&d, "NTC_TABLE_LOG", "%d", t->table_log);
     def(&d, "NTC_LANES", "%d", t->lanes);
     def(&d, "NTC_CODE_BITS", "%d", m->cw);
     def(&d, "NTC_NCODES", "%d", t->ncodes);
-    def(&d, "NTC_RAW_BITS", "%d", m->raw);
+    /* VAR_RAW: 0 every code has m->raw raw bits; 1 per-code counts (a table, a varint raw-part
+     * length per chunk); 2 no raw bits at all (m_raw one bit wide, always 0) */
+    const int var_raw = m->raw == 0 ? 2 : m->raw_min != m->raw ? 1 : 0;
+    def(&d, "NTC_RAW_BITS", "%d", m->raw > 0 ? m->raw : 1);
+    def(&d, "NTC_VAR_RAW", "%d", var_raw);
+    def(&d, "NTC_RB_BITS", "%d", clog2i((uint64_t)(m->raw > 0 ? m->raw : 1) + 1));
+    if (var_raw == 1) {
+        sbuf rt = {0, 0, 0, 0};
+        const int rbw = clog2i((uint64_t)m->raw + 1);
+        for (int k = 0; k < t->ncodes; k++)
+            sb_printf(&rt, "            %d'd%d: rb_bits = %d'd%d;\n", m->cw, k, rbw, t->codes[k].raw_bits);
+        sb_printf(&d, "m4_define(<|NTC_RAW_TABLE|>, <|%.*s|>)m4_dnl\n", (int)rt.len, rt.p ? rt.p : "");
+        if (rt.err)
+            rc = -1;
+        free(rt.p);
+    }
     def(&d, "NTC_NB_BITS", "%d", nbw);
     def(&d, "NTC_CHUNK_LOG", "%d", clog2i((uint64_t)nt_chunk_words(t)));
     def(&d, "NTC_KIND", "8'h%02x", nt_ans_header_kind(&m->codec));
@@ -605,7 +631,8 @@ static int vectors_synthetic(vec_out *v, const rtl_model *m)
             int code = s;
             if (s == t->ncodes)
                 code = nunseen ? unseen[xs_next() % (uint64_t)nunseen] : 0;
-            uint64_t raw = xs_next() & ((m->raw >= 64) ? ~0ull : ((1ull << m->raw) - 1));
+            const int rb = t->codes[code].raw_bits;
+            uint64_t raw = xs_next() & ((rb >= 64) ? ~0ull : ((1ull << rb) - 1));
             nt_store_word(words, i, nt_word_join(t, code, raw), wb);
         }
         snprintf(name, sizeof name, "synthetic%zu_%zu_words", si, n);

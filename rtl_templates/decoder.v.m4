@@ -47,16 +47,26 @@ m4_ifelse(NTC_OUTPUT, <|value|>, <|m4_dnl
     localparam STREAM_LANES = NTC_LANES;       // interleaved states of the stream
     localparam CODE_BITS = NTC_CODE_BITS;         // width of a code number
     localparam NCODES = NTC_NCODES;           // codes of the type
+m4_ifelse(NTC_VAR_RAW, <|0|>, <|m4_dnl
     localparam RAW_BITS = NTC_RAW_BITS;          // raw bits per word
+|>, NTC_VAR_RAW, <|1|>, <|m4_dnl
+    localparam RAW_BITS = NTC_RAW_BITS;          // raw bits per word: the most of any code (see rb_bits)
+|>, <|m4_dnl
+    localparam RAW_BITS = 1;          // no code has raw bits (the width of an always-zero m_raw)
+|>)m4_dnl
+    localparam RB_BITS = NTC_RB_BITS;           // width of a code's raw-bit count
     localparam NB_BITS = NTC_NB_BITS;           // width of a cell's nb field
+m4_ifelse(NTC_ADAPTIVE, <|1|>, <|m4_dnl
+    localparam BLOCK = NTC_BLOCK;             // words per block, each with its own model (0: one per stream)
+|>)m4_dnl
     localparam CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG;
-    genvar p;
 
 m4_ifelse(NTC_ADAPTIVE, <|1|>, <|m4_dnl
     // The decode table, one cell per state: {escape (0), code, nb, base}. A state u decodes
-    // `code`, then reads nb bits b and moves to state base + b. Each stream carries its model in
-    // a section before its first chunk: ntc_tans_builder reads it (bits from the core), checks it
-    // and builds the table in its block RAM; the core waits until it is built.
+    // `code`, then reads nb bits b and moves to state base + b. Each stream (or each block of
+    // BLOCK words, BLOCK != 0) carries its model in a section before its first chunk:
+    // ntc_tans_builder reads it (bits from the core), checks it and builds the table in its block
+    // RAM; the core waits until it is built.
     wire [TABLE_LOG-1:0] rom_addr;
     wire                 rom_en;
     wire [CELL_BITS-1:0] rom_data;
@@ -93,11 +103,12 @@ NTC_ROM_INIT()m4_dnl
     wire                       rom_en;
     reg  [LANES*CELL_BITS-1:0] rom_data_reg;
     wire [LANES*CELL_BITS-1:0] rom_data = rom_data_reg;
+    genvar rp;
     generate
-        for (p = 0; p < LANES; p = p + 1) begin : g_rom_port
+        for (rp = 0; rp < LANES; rp = rp + 1) begin : g_rom_port
             always @(posedge clk)
                 if (rom_en)
-                    rom_data_reg[p * CELL_BITS +: CELL_BITS] <= rom[rom_addr[p * TABLE_LOG +: TABLE_LOG]];
+                    rom_data_reg[rp * CELL_BITS +: CELL_BITS] <= rom[rom_addr[rp * TABLE_LOG +: TABLE_LOG]];
         end
     endgenerate
     // no model section in the stream
@@ -112,6 +123,25 @@ NTC_ROM_INIT()m4_dnl
     wire [LANES*RAW_BITS-1:0]  raws;
     wire [LANES-1:0]           keep;
     wire                       dec_valid, dec_ready, dec_last;
+    wire [CODE_BITS-1:0]       rb_code;
+m4_ifelse(NTC_VAR_RAW, <|1|>, <|m4_dnl
+
+    // Each code's raw-bit count: the core takes that many bits of the chunk's raw part for the
+    // word whose code is rb_code (right-aligned in m_raw). Codes past NCODES never reach it.
+    reg  [RB_BITS-1:0]         rb_bits;
+    always @* begin
+        case (rb_code)
+NTC_RAW_TABLE()m4_dnl
+            default: rb_bits = {RB_BITS{1'b0}};
+        endcase
+    end
+|>, <|m4_dnl
+    // the same raw-bit count for every code: the core needs no table
+    /* verilator lint_off UNUSED */
+    wire [CODE_BITS-1:0]       unused_rb_code = rb_code;
+    /* verilator lint_on UNUSED */
+    wire [RB_BITS-1:0]         rb_bits = RAW_BITS[RB_BITS-1:0];
+|>)m4_dnl
 
     ntc_tans_core #(
         .TABLE_LOG(TABLE_LOG),
@@ -119,6 +149,8 @@ NTC_ROM_INIT()m4_dnl
         .CODE_BITS(CODE_BITS),
         .NCODES(NCODES),
         .RAW_BITS(RAW_BITS),
+        .VAR_RAW(NTC_VAR_RAW),
+        .RB_BITS(RB_BITS),
         .KIND(NTC_KIND),
         .FINGERPRINT(NTC_FINGERPRINT),
         .CHUNK_LOG(NTC_CHUNK_LOG),
@@ -126,7 +158,8 @@ NTC_ROM_INIT()m4_dnl
         .COUNT_BITS(COUNT_BITS),
         .NB_BITS(NB_BITS),
         .LANES(LANES),
-        .ADAPTIVE(NTC_ADAPTIVE)
+        .ADAPTIVE(NTC_ADAPTIVE),
+        .BLOCK(m4_ifelse(NTC_ADAPTIVE, <|1|>, <|BLOCK|>, <|0|>))
     ) core (
         .clk(clk),
         .rst(rst),
@@ -137,6 +170,8 @@ NTC_ROM_INIT()m4_dnl
         .rom_addr(rom_addr),
         .rom_en(rom_en),
         .rom_data(rom_data),
+        .rb_code(rb_code),
+        .rb_bits(rb_bits),
         .m_code(codes),
         .m_raw(raws),
         .m_keep(keep),
@@ -187,11 +222,19 @@ NTC_BRIDGE_TABLE()m4_dnl
     );
 |>, NTC_OUTPUT, <|pair|>, <|m4_dnl
     // the (code, raw bits) pair of each word
+    genvar p;
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_word
             wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
+m4_ifelse(NTC_VAR_RAW, <|2|>, <|m4_dnl
+            /* verilator lint_off UNUSED */
+            wire [RAW_BITS-1:0]  no_raw = raws[p * RAW_BITS +: RAW_BITS];   // no code has raw bits
+            /* verilator lint_on UNUSED */
+            assign m_axis_tdata[p * NTC_OUT_BITS +: NTC_OUT_BITS] = code;
+|>, <|m4_dnl
             wire [RAW_BITS-1:0]  raw = raws[p * RAW_BITS +: RAW_BITS];
             assign m_axis_tdata[p * NTC_OUT_BITS +: NTC_OUT_BITS] = {code, raw};
+|>)m4_dnl
         end
     endgenerate
     assign m_axis_tkeep = keep;
@@ -200,6 +243,7 @@ NTC_BRIDGE_TABLE()m4_dnl
     assign m_axis_tlast = dec_last;
 |>, NTC_OUTPUT, <|first|>, <|m4_dnl
     // each storage word: the first word of the code's run plus the raw bits
+    genvar p;
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_word
             wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];
@@ -220,6 +264,7 @@ NTC_FIRST_TABLE()m4_dnl
     assign m_axis_tlast = dec_last;
 |>, <|m4_dnl
     // each storage word: the code's bits and the raw bits at their places
+    genvar p;
     generate
         for (p = 0; p < LANES; p = p + 1) begin : g_word
             wire [CODE_BITS-1:0] code = codes[p * CODE_BITS +: CODE_BITS];

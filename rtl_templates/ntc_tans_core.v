@@ -1,8 +1,14 @@
 // ntc_tans_core — streaming decoder of the ntc stream format (spec/stream.md), tANS coder,
 // static model, split types (every code has RAW_BITS raw bits): LANES words per clock (1 or 2).
+// VAR_RAW = 1 (LANES = 1): each code has its own raw-bit count (0 .. RAW_BITS, from a table
+// outside: rb_code -> rb_bits) and each chunk's raw part is preceded by its byte length as a
+// varint (S_RLEN); VAR_RAW = 2: no code has raw bits, every raw part is empty (m_raw is 0).
 // ADAPTIVE = 1 (LANES = 1): one model per stream; after the header the core hands the model
 // section to ntc_tans_builder bit by bit (S_MODEL, ports mdl_*), drops its padding once the table
 // is built, and reads each initial state in the model's log bits (mdl_log) instead of TABLE_LOG.
+// BLOCK != 0 (with ADAPTIVE): a model per block of BLOCK words; the varint n goes to the words
+// left in the stream, each block (S_BLK) takes min(BLOCK, left) of them as its own count, reads
+// its model and initial states, and ends with the final-state check (S_FIN).
 //
 // Data flow. Input words go into a circular buffer (BUF_LOG). Two readers walk it:
 //   - the ANS reader (a byte fetch and an 8-bit-refilled bit window; with LANES = 2 two bytes a
@@ -35,7 +41,11 @@ module ntc_tans_core #(
     parameter STREAM_LANES = 4,         // L: interleaved states in the stream (word i: lane i mod L)
     parameter CODE_BITS = 8,            // width of a code number (escaped codes, the code output)
     parameter NCODES = 256,             // codes of the type; an escaped code must be below this
-    parameter RAW_BITS = 8,             // raw bits per word (the same for every code)
+    parameter RAW_BITS = 8,             // raw bits per word (the same for every code); VAR_RAW = 1: the
+                                        //   most of any code (the width of m_raw); VAR_RAW = 2: 1
+    parameter VAR_RAW = 0,              // 0: every code has RAW_BITS raw bits; 1: per-code counts (rb_bits),
+                                        //   a varint raw-part length per chunk (LANES = 1); 2: no raw bits
+    parameter RB_BITS = $clog2(RAW_BITS + 1), // width of a raw-bit count (rb_bits)
     parameter KIND = 8'h10,             // header byte 2: version, adaptive flag, coder
     parameter FINGERPRINT = 16'h0000,   // header bytes 3 and 4 (little-endian)
     parameter CHUNK_LOG = 10,           // words per chunk: 2^CHUNK_LOG
@@ -45,6 +55,7 @@ module ntc_tans_core #(
     parameter LANES = 1,                // words out per clock: 1, or 2 (needs STREAM_LANES >= 2)
     parameter ADAPTIVE = 0,             // 1: each stream has a model section before its first chunk, read by
                                         //   ntc_tans_builder (mdl_*), which builds the table (LANES = 1)
+    parameter BLOCK = 0,                // ADAPTIVE: words per block, each with its model (0: one block a stream)
     parameter CELL_BITS = 1 + CODE_BITS + NB_BITS + TABLE_LOG // width of a decode cell
 ) (
     input  wire                 clk,
@@ -59,8 +70,12 @@ module ntc_tans_core #(
     output wire                 rom_en,
     input  wire [LANES*CELL_BITS-1:0] rom_data,   // read port j's cell, one clock after rom_en
 
+    output wire [CODE_BITS-1:0] rb_code,          // VAR_RAW = 1: the code of the word being decoded
+    input  wire [RB_BITS-1:0]   rb_bits,          //   its raw-bit count (combinational, from a table outside)
+
     output wire [LANES*CODE_BITS-1:0] m_code,     // word j of the beat: m_code[j*CODE_BITS +: CODE_BITS]
-    output wire [LANES*RAW_BITS-1:0]  m_raw,      //   and m_raw[j*RAW_BITS +: RAW_BITS]
+    output wire [LANES*RAW_BITS-1:0]  m_raw,      //   and m_raw[j*RAW_BITS +: RAW_BITS] (VAR_RAW: right-aligned,
+                                                  //   zero above the code's count)
     output wire [LANES-1:0]     m_keep,           // word j of the beat is valid (all but an odd stream's last beat: all)
     output wire                 m_valid,
     input  wire                 m_ready,
@@ -79,12 +94,14 @@ module ntc_tans_core #(
     localparam R = TABLE_LOG;
     localparam L = STREAM_LANES;
     localparam CB = CODE_BITS;
-    localparam K1 = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read of one word
+    localparam K0 = (R > CB ? (R > 8 ? R : 8) : (CB > 8 ? CB : 8)); // widest ANS read of one word
+    localparam K1 = (VAR_RAW == 1 && K0 < 16) ? 16 : K0;          //   or of a raw-part length (two bytes)
     localparam K = (LANES == 2 && 2 * R > K1) ? 2 * R : K1;       //   of a step (two words: 2 nb)
     localparam AWIN = (LANES == 2) ? 16 + K - 1 : K + 7;          // ANS window
     localparam ACW = $clog2(AWIN + K + 1);
-    localparam RG = (RAW_BITS % 8 == 0) ? 8 : 1;                  // raw read granularity
-    localparam RK = (RAW_BITS % 8 == 0) ? LANES * RAW_BITS : LANES * RAW_BITS + 7; // raw peek: the bits and padding
+    localparam RG = (RAW_BITS % 8 == 0 && VAR_RAW == 0) ? 8 : 1;  // raw read granularity
+    localparam RK = VAR_RAW != 0 ? (RAW_BITS > 7 ? RAW_BITS : 7) :  // raw peek: a word's bits or the padding (VAR_RAW)
+                    (RAW_BITS % 8 == 0) ? LANES * RAW_BITS : LANES * RAW_BITS + 7; // the bits and padding
     localparam RWIN = 32 + LANES * RAW_BITS - RG;
     localparam RCW = $clog2(RWIN + RK + 1);
     localparam BA = BUF_LOG + 3;                                 // byte address with a wrap bit
@@ -93,9 +110,12 @@ module ntc_tans_core #(
     localparam [BA-1:0] FULL_RAW_BYTES = ((1 << CHUNK_LOG) * RAW_BITS) / 8;
 
     localparam [3:0] S_HDR = 4'd0, S_VAR = 4'd1, S_JUMP = 4'd2, S_SENT = 4'd3, S_STATE = 4'd4,
-                     S_DEC = 4'd5, S_ESC = 4'd6, S_FIN = 4'd7, S_END = 4'd8, S_MODEL = 4'd9;
+                     S_DEC = 4'd5, S_ESC = 4'd6, S_FIN = 4'd7, S_END = 4'd8, S_MODEL = 4'd9,
+                     S_RLEN = 4'd10, S_BLK = 4'd11;
+    // the state before each chunk's jump: the raw part's length first when it is given
+    localparam [3:0] S_NEXT = VAR_RAW == 1 ? S_RLEN : S_JUMP;
 
-    localparam [ACW-1:0] N8 = 8, NR = R, NCB = CB;
+    localparam [ACW-1:0] N8 = 8, N16 = 16, NR = R, NCB = CB;
 
     // LANES = 2 needs two words of different lanes at once
     generate
@@ -104,6 +124,14 @@ module ntc_tans_core #(
         end
         if (ADAPTIVE != 0 && LANES != 1) begin : g_check_adaptive
             LANES_must_be_1_with_an_adaptive_model check ();
+        end
+        if (VAR_RAW != 0 && LANES != 1) begin : g_check_var_raw
+            LANES_must_be_1_with_per_code_raw_bits check ();
+        end
+        if (VAR_RAW != 1) begin : g_no_rb
+            /* verilator lint_off UNUSED */
+            wire unused_rb = ^rb_bits;           // no per-code raw-bit counts
+            /* verilator lint_on UNUSED */
         end
     endgenerate
 
@@ -121,6 +149,7 @@ module ntc_tans_core #(
     wire [CHUNK_LOG-1:0] rem_lo;
     reg            m_valid_reg, m_last_reg;
     reg            mstart_reg;  // ADAPTIVE: the first clock of S_MODEL (the builder starts)
+    wire           more_blocks; // BLOCK: words left after the current block
 
     // ------------------------------------------------------------------ input buffer
     reg [BUF_LOG:0] wr_ptr_reg;
@@ -163,7 +192,7 @@ module ntc_tans_core #(
     // (the block RAM's read port is then narrower: no byte select).
     localparam AD = 8 * LANES;                             // ANS RAM read width: a byte, or (LANES = 2) a half word
     localparam AAB = BUF_LOG + 3 - LANES;                  //   its read address
-    localparam RD = (RAW_BITS == 8 && LANES == 1) ? 8 : 32;  // raw RAM read width: a byte (the byte path) or a word
+    localparam RD = (RAW_BITS == 8 && LANES == 1 && VAR_RAW == 0) ? 8 : 32;  // raw RAM read width: a byte (the byte path) or a word
     localparam RAB = (RD == 8) ? BUF_LOG + 2 : BUF_LOG;      //   its read address
     wire [BUF_LOG:0] awa_next;
     wire [1:0]       abi_next;
@@ -186,7 +215,9 @@ module ntc_tans_core #(
     reg  [ACW-1:0] a_take_k;
     wire           a_take_en;
     wire           a_in_take;
-    wire           jump = state_reg == S_JUMP && !err_reg;
+    wire           rlen_jump;           // VAR_RAW = 1: the raw part's length is read: jump
+    wire [1:0]     rlen_bytes;          //   the bytes of its varint
+    wire           jump = (state_reg == S_JUMP || rlen_jump) && !err_reg;
 
     // past the word marked by tlast: nothing more of this stream will come. a_dv_reg compares
     // awa with last cycle's limit, which is the tlast word + 1 once eop has been pending for a cycle.
@@ -246,16 +277,22 @@ module ntc_tans_core #(
 
     // ------------------------------------------------------------------ raw reader
     // r_bits: the raw bits of the next word; r_have: they are at hand; r_keep: the oldest buffer
-    // word the readers still need; r_pad_nz: the raw part's padding (after its last word) is not 0.
+    // word the readers still need; r_pad_nz: the raw part's padding (after its last word) is not 0;
+    // r_bad (VAR_RAW): the raw part is not as long as its words' raw bits and padding need.
     wire                r_have;
     wire                r_have2;        // LANES = 2: the raw bits of the next two words are at hand
     wire [LANES*RAW_BITS-1:0] r_bits;   // word j's at [j*RAW_BITS +: RAW_BITS]
     wire [BUF_LOG:0]    r_keep;
     wire                r_pad_nz;
+    wire                r_bad;
+    wire [BA-1:0]       rlen;           // VAR_RAW = 1: the chunk's raw part length (varint), else 0
     assign p_byte = {awa_reg, abi_reg} - {{(BA-ACW+3){1'b0}}, a_cnt[ACW-1:3]};
+    // where the raw part starts at a jump: p_byte, or (VAR_RAW = 1) past the varint's last byte,
+    // which the jump reads
+    wire [BA-1:0] r_start = VAR_RAW == 1 ? p_byte + {{(BA-2){1'b0}}, rlen_bytes} : p_byte;
 
     generate
-        if (RAW_BITS == 8 && LANES == 1) begin : g_raw_byte
+        if (RAW_BITS == 8 && LANES == 1 && VAR_RAW == 0) begin : g_raw_byte
             // One byte per word: a byte address into the buffer (the RAM reads bytes). The raw
             // part lies wholly before the ANS part, so by the time the ANS reader has read the
             // sentinel every raw byte of the chunk is in the buffer and the RAM, which re-reads
@@ -280,9 +317,10 @@ module ntc_tans_core #(
             assign r_have2 = 1'b0;
             assign r_keep = rba_reg[BA-1:2];
             assign r_pad_nz = 1'b0;
+            assign r_bad = 1'b0;
         end else begin : g_raw_win
-            // Any width, and LANES = 2: a 32-bit-refilled window that loads the words of the raw
-            // part; a step takes one word's raw bits or (pair_fire) two words'.
+            // Any width, and LANES = 2, and per-code raw bits: a 32-bit-refilled window that loads
+            // the words of the raw part; a step takes one word's raw bits or (pair_fire) two words'.
             reg [BUF_LOG:0] rwa_reg;            // next word to load
             reg [BUF_LOG:0] rlast_reg;          // last word of the current raw part
             reg             rload_done_reg;     // every word of the raw part loaded
@@ -293,9 +331,9 @@ module ntc_tans_core #(
             wire           a_word_step = a_in_take && (LANES == 1 ? abi_reg == 2'd3 : abi_reg[1]); // the ANS load takes the last bytes of word awa
             wire [RCW-1:0] r_cnt;
             wire [RK-1:0]  r_peek;
-            wire           r_enough;            // not used: r_have counts RAW_BITS, not RK
+            wire           r_enough;
+            wire [RCW-1:0] r_peek_k, r_take_k;
             /* verilator lint_off UNUSED */
-            wire           unused_enough = r_enough;
             wire [BA-1:0]  target_m1 = target - 1'b1;   // only its word address is used
             /* verilator lint_on UNUSED */
             wire           r_in_take;
@@ -311,17 +349,11 @@ module ntc_tans_core #(
                 .clk(clk), .rst(rst), .clear(jump),
                 .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
                 .in_skip(r_skip), .in_take(r_in_take),
-                .peek_k(RK_W), .peek(r_peek), .enough(r_enough),
-                .take_en(word_out), .take_k(pair_fire ? RAW2_W : RAW_W), .cnt(r_cnt));
+                .peek_k(r_peek_k), .peek(r_peek), .enough(r_enough),
+                .take_en(word_out), .take_k(r_take_k), .cnt(r_cnt));
 
-            wire [BUF_LOG:0] rwa_next = jump ? p_byte[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
+            wire [BUF_LOG:0] rwa_next = jump ? r_start[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
             assign r_rd_addr = rwa_next[BUF_LOG-1:0];
-            assign r_have = r_cnt >= RAW_W;
-            assign r_have2 = r_cnt >= RAW2_W;
-            genvar rj;
-            for (rj = 0; rj < LANES; rj = rj + 1) begin : g_rbits
-                assign r_bits[rj * RAW_BITS +: RAW_BITS] = r_peek[RK-1 - rj * RAW_BITS -: RAW_BITS];
-            end
             assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
 
             // words left in the chunk, modulo 2^CHUNK_LOG: 0 for a full chunk, else n_lo
@@ -339,9 +371,9 @@ module ntc_tans_core #(
                 rwa_reg <= rwa_next;
                 if (jump) begin
                     rlast_reg <= target_m1[BA-1:2];
-                    rload_done_reg <= 1'b0;
+                    rload_done_reg <= VAR_RAW != 0 && rlen == {BA{1'b0}};   // an empty raw part
                     rfirst_reg <= 1'b1;
-                    rskip_reg <= p_byte[1:0];
+                    rskip_reg <= r_start[1:0];
                     aold_reg <= target[BA-1:2];
                 end else begin
                     if (r_in_take) begin
@@ -363,24 +395,78 @@ module ntc_tans_core #(
                 end
             end
 
-            wire [RK-1:0] pad_mask;
-            if (RK > LANES * RAW_BITS) begin : g_pad
-                reg [2:0] rem_pad_reg;
-                wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
-                always @(posedge clk)
-                    if (jump)
-                        rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
-                wire [6:0] m7 = ~(7'h7f >> pad);
-                // the padding follows the step's last raw bits: one word's or (pair_fire) two words'
-                if (LANES == 2) begin : g_pad2
-                    assign pad_mask = pair_fire ? {{(2 * RAW_BITS){1'b0}}, m7} : {{RAW_BITS{1'b0}}, m7, {RAW_BITS{1'b0}}};
-                end else begin : g_pad1
-                    assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+            if (VAR_RAW == 0) begin : g_fixed
+                // RAW_BITS per word: the peek holds RK bits, the word's (or the pair's) at its top
+                /* verilator lint_off UNUSED */
+                wire unused_enough = r_enough;   // r_have counts RAW_BITS, not RK
+                /* verilator lint_on UNUSED */
+                assign r_peek_k = RK_W;
+                assign r_take_k = pair_fire ? RAW2_W : RAW_W;
+                assign r_have = r_cnt >= RAW_W;
+                assign r_have2 = r_cnt >= RAW2_W;
+                genvar rj;
+                for (rj = 0; rj < LANES; rj = rj + 1) begin : g_rbits
+                    assign r_bits[rj * RAW_BITS +: RAW_BITS] = r_peek[RK-1 - rj * RAW_BITS -: RAW_BITS];
                 end
-            end else begin : g_nopad
-                assign pad_mask = {RK{1'b0}};
+                assign r_bad = 1'b0;
+                wire [RK-1:0] pad_mask;
+                if (RK > LANES * RAW_BITS) begin : g_pad
+                    reg [2:0] rem_pad_reg;
+                    wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
+                    always @(posedge clk)
+                        if (jump)
+                            rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
+                    wire [6:0] m7 = ~(7'h7f >> pad);
+                    // the padding follows the step's last raw bits: one word's or (pair_fire) two words'
+                    if (LANES == 2) begin : g_pad2
+                        assign pad_mask = pair_fire ? {{(2 * RAW_BITS){1'b0}}, m7} : {{RAW_BITS{1'b0}}, m7, {RAW_BITS{1'b0}}};
+                    end else begin : g_pad1
+                        assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+                    end
+                end else begin : g_nopad
+                    assign pad_mask = {RK{1'b0}};
+                end
+                assign r_pad_nz = (r_peek & pad_mask) != {RK{1'b0}};
+            end else begin : g_var
+                // Per-code raw bits: the word takes rb bits, which the peek shows right-aligned.
+                // rrem counts the bits of the raw part not yet taken (8 rlen at the jump). A word
+                // asking for more overruns the part: error (and the word goes out, so that nothing
+                // waits for bits that never come). In the clock after the chunk's last word (the
+                // core is then in S_RLEN, S_JUMP or S_FIN and takes no raw bits) the peek shows
+                // the rest of the part: fewer than 8 bits (they lie in the byte of the last raw
+                // bit, so the window holds them), all zero; else error.
+                wire [RB_BITS-1:0] rb = VAR_RAW == 1 ? rb_bits : {RB_BITS{1'b0}};
+                /* verilator lint_off UNUSED */
+                wire [RCW-1:0] unused_cnt = r_cnt;   // r_have comes from the window's `enough`
+                /* verilator lint_on UNUSED */
+                reg  [BA+2:0] rrem_reg;
+                reg           rend_reg;            // the chunk's last word went out last clock
+                wire          rover;               // the word's raw bits overrun the part
+                if (VAR_RAW == 1) begin : g_rover
+                    assign rover = {{(BA+3-RB_BITS){1'b0}}, rb} > rrem_reg;
+                end else begin : g_no_rover
+                    assign rover = 1'b0;             // no raw bits: nothing to overrun
+                end
+                wire [RAW_BITS-1:0] rmask = ~({RAW_BITS{1'b1}} << rb);
+                wire [6:0]    pmask = ~(7'h7f << rrem_reg[2:0]);
+                always @(posedge clk) begin
+                    if (jump)
+                        rrem_reg <= {rlen, 3'b000};
+                    else if (word_out)
+                        rrem_reg <= rrem_reg - {{(BA+3-RB_BITS){1'b0}}, rb};
+                    rend_reg <= word_out && chunk_end && !err_reg;
+                    if (rst)
+                        rend_reg <= 1'b0;
+                end
+                assign r_peek_k = rend_reg ? {{(RCW-3){1'b0}}, rrem_reg[2:0]} : {{(RCW-RB_BITS){1'b0}}, rb};
+                assign r_take_k = {{(RCW-RB_BITS){1'b0}}, rb};
+                assign r_have = r_enough || rover;
+                assign r_have2 = 1'b0;
+                assign r_bits = r_peek[RAW_BITS-1:0] & rmask;
+                assign r_pad_nz = 1'b0;
+                assign r_bad = (word_out && rover) ||
+                               (rend_reg && (rrem_reg[BA+2:3] != {BA{1'b0}} || (r_peek[6:0] & pmask) != 7'd0));
             end
-            assign r_pad_nz = (r_peek & pad_mask) != {RK{1'b0}};
         end
     endgenerate
 
@@ -404,10 +490,12 @@ module ntc_tans_core #(
     assign               full_chunk = !hi_zero;
     wire                 clast = cshort_reg || (hi_zero && lo_zero);   // the chunk is the stream's last
 
-    // raw bytes of this chunk
+    // raw bytes of this chunk (VAR_RAW = 1: the most it may have; VAR_RAW = 2: none)
     wire [BA-1:0] raw_bytes;
     generate
-        if (RAW_BITS % 8 == 0) begin : g_rb_bytes
+        if (VAR_RAW == 2) begin : g_rb_none
+            assign raw_bytes = {BA{1'b0}};
+        end else if (RAW_BITS % 8 == 0) begin : g_rb_bytes
             localparam [BA-1:0] RB = RAW_BITS / 8;
             wire [BA-1:0] part = {{(BA-CHUNK_LOG){1'b0}}, rem_lo} * RB;
             assign raw_bytes = full_chunk ? FULL_RAW_BYTES : part;
@@ -420,7 +508,7 @@ module ntc_tans_core #(
             assign raw_bytes = full_chunk ? FULL_RAW_BYTES : bits[BA+2:3];
         end
     endgenerate
-    assign target = p_byte + raw_bytes;
+    assign target = r_start + (VAR_RAW == 1 ? rlen : raw_bytes);
 
     // ------------------------------------------------------------------ decode cells and states
     // cell of read port 0: the next word's
@@ -450,6 +538,7 @@ module ntc_tans_core #(
     assign word_out = (dec_fire && !cell_esc) || esc_fire || pair_fire;
     wire step_end = pair_fire ? chunk_end2 : chunk_end;   // the step decodes the chunk's last word
     wire [CB-1:0] esc_code = a_peek[CB-1:0];
+    assign rb_code = state_reg == S_ESC ? esc_code : cell_sym;
 
     generate
         if (LANES == 1) begin : g_one
@@ -496,7 +585,7 @@ module ntc_tans_core #(
                 if (word_out) begin
                     m_code_reg <= esc_fire ? esc_code : cell_sym;
                     m_raw_reg <= r_bits;
-                    m_last_reg <= clast && chunk_end;
+                    m_last_reg <= clast && chunk_end && !more_blocks;
                 end
                 if (word_out)
                     m_valid_reg <= 1'b1;
@@ -623,6 +712,7 @@ module ntc_tans_core #(
             S_DEC: need = pair_mode ? {{(ACW-NB_BITS){1'b0}}, cell_nb} + {{(ACW-NB_BITS){1'b0}}, rom_data[CELL_BITS*(LANES-1) + R +: NB_BITS]}
                                     : {{(ACW-NB_BITS){1'b0}}, cell_nb};
             S_ESC: need = NCB;
+            S_RLEN: need = n_zero ? {ACW{1'b0}} : N16;
             default: need = {ACW{1'b0}};
         endcase
     end
@@ -647,9 +737,35 @@ module ntc_tans_core #(
     // to a full chunk takes one from the high part
     reg  [COUNT_BITS-1:0] n_in;
     integer ni;
+    wire [COUNT_BITS-1:0] n_blk;         // n, or (BLOCK, S_BLK) the next block's count
     always @*
         for (ni = 0; ni < COUNT_BITS; ni = ni + 1)
-            n_in[ni] = (var_load && {28'd0, vidx_reg} == ni / 7) ? byte8[ni % 7] : n_reg[ni];
+            n_in[ni] = (BLOCK == 0 && var_load && {28'd0, vidx_reg} == ni / 7) ? byte8[ni % 7] : n_blk[ni];
+    generate
+        if (BLOCK == 0) begin : g_one_block
+            assign n_blk = n_reg;
+            assign more_blocks = 1'b0;
+        end else begin : g_blocks
+            // the varint loads the words left (srem); each block takes min(BLOCK, srem) of them
+            localparam [63:0] BLOCK64 = BLOCK;
+            reg  [COUNT_BITS-1:0] srem_reg;
+            wire                  blk_start = state_reg == S_BLK && !err_reg;
+            wire [63:0]           srem64 = {{(64-COUNT_BITS){1'b0}}, srem_reg};
+            wire [COUNT_BITS-1:0] bn = srem64 > BLOCK64 ? BLOCK64[COUNT_BITS-1:0] : srem_reg;
+            integer sj;
+            always @(posedge clk) begin
+                for (sj = 0; sj < COUNT_BITS; sj = sj + 1)
+                    if (var_load && {28'd0, vidx_reg} == sj / 7)
+                        srem_reg[sj] <= byte8[sj % 7];
+                if (blk_start)
+                    srem_reg <= srem_reg - bn;
+                if (rst || stream_done)
+                    srem_reg <= {COUNT_BITS{1'b0}};
+            end
+            assign n_blk = blk_start ? bn : n_reg;
+            assign more_blocks = srem_reg != {COUNT_BITS{1'b0}};
+        end
+    endgenerate
     // (the high part is kept complemented, so that the count down is an increment)
     wire [HI-1:0] hic_next = ~n_in[COUNT_BITS-1:CHUNK_LOG] + {{(HI-1){1'b0}}, jump && full_chunk};
     always @(posedge clk) begin
@@ -661,6 +777,36 @@ module ntc_tans_core #(
         end
     end
 
+    // VAR_RAW = 1: each chunk's raw-part length, a varint read in one clock of S_RLEN, which jumps.
+    // It has at most two bytes: a raw part holds at most 2^CHUNK_LOG RAW_BITS / 8 < 2^14 bytes
+    // (the buffer holds that much), so a longer varint, a two-byte one ending in 0 (not the
+    // shortest form) or a length beyond that is an error. Peeking two bytes is safe: at least the
+    // ANS part's sentinel byte follows the varint.
+    wire rlen_bad;
+    generate
+        if (VAR_RAW == 1) begin : g_rlen
+            localparam LW = BA > 14 ? BA : 14;
+            wire [7:0]    b0 = a_peek[15:8];     // the varint's first byte
+            wire [7:0]    b1 = a_peek[7:0];      //   and the next
+            wire          two = b0[7];
+            wire [LW-1:0] len = two ? {{(LW-14){1'b0}}, b1[6:0], b0[6:0]} : {{(LW-7){1'b0}}, b0[6:0]};
+            wire [LW-1:0] most = {{(LW-BA){1'b0}}, raw_bytes};
+            wire          rlen_read = state_reg == S_RLEN && !n_zero && have && !err_reg;
+            assign rlen_jump = rlen_read;
+            assign rlen = len[BA-1:0];
+            assign rlen_bytes = two ? 2'd2 : 2'd1;
+            assign rlen_bad = rlen_read && ((two && (b1[7] || b1 == 8'd0)) || len > most);
+            if ((1 << CHUNK_LOG) * RAW_BITS / 8 >= (1 << 14)) begin : g_check_rlen
+                VAR_RAW_needs_raw_parts_below_16_KiB check ();
+            end
+        end else begin : g_no_rlen
+            assign rlen = {BA{1'b0}};
+            assign rlen_jump = 1'b0;
+            assign rlen_bytes = 2'd0;
+            assign rlen_bad = 1'b0;
+        end
+    endgenerate
+
     wire esc_bad = NCODES < (1 << CB) && {1'b0, esc_code} >= NCODES[CB:0];
     wire pad_bad = word_out && step_end && clast && r_pad_nz;
 
@@ -669,8 +815,8 @@ module ntc_tans_core #(
         (state_reg == S_VAR && have && (var_big || (vidx_reg != 4'd0 && byte8 == 8'd0) ||
                                         (vidx_reg == 4'd8 && byte8[7]))) ||
         (state_reg == S_SENT && have && byte8 == 8'd0) ||
-        (state_reg == S_JUMP && a_cnt[2:0] != 3'd0) ||
-        (esc_fire && esc_bad) || pad_bad || (ADAPTIVE != 0 && mdl_err) ||
+        (jump && a_cnt[2:0] != 3'd0) ||
+        (esc_fire && esc_bad) || pad_bad || rlen_bad || r_bad || (ADAPTIVE != 0 && mdl_err) ||
         (state_reg == S_FIN && (a_cnt[2:0] != 3'd0 || states_nz)) ||
         (state_reg == S_END && end_aligned && !(a_cnt == {ACW{1'b0}} && stop)) ||
         (state_reg == S_END && !end_aligned && have && byte8 != 8'd0) ||
@@ -680,7 +826,8 @@ module ntc_tans_core #(
 
     // the model section (ADAPTIVE): bit by bit to the builder, then its padding dropped at once
     always @(posedge clk)
-        mstart_reg <= ADAPTIVE != 0 && !err_reg && !rst && state_reg == S_VAR && have && !byte8[7];
+        mstart_reg <= ADAPTIVE != 0 && !err_reg && !rst &&
+                      (BLOCK == 0 ? state_reg == S_VAR && have && !byte8[7] : state_reg == S_BLK);
     assign mdl_start = mstart_reg && !n_zero;
     assign mdl_valid = state_reg == S_MODEL && !mstart_reg && have && mdl_want && !err_reg;
     assign mdl_bit = a_peek[0];
@@ -698,7 +845,7 @@ module ntc_tans_core #(
                     end
                     if (state_reg == S_VAR) begin
                         if (!byte8[7])
-                            state_reg <= ADAPTIVE != 0 ? S_MODEL : S_JUMP;
+                            state_reg <= ADAPTIVE == 0 ? S_NEXT : BLOCK != 0 ? S_BLK : S_MODEL;
                     end
                 end
                 S_JUMP: begin
@@ -720,19 +867,34 @@ module ntc_tans_core #(
                     if (cell_esc)
                         state_reg <= S_ESC;
                     else if (chunk_end)
-                        state_reg <= clast ? S_FIN : S_JUMP;
+                        state_reg <= clast ? S_FIN : S_NEXT;
                 end else if (pair_fire && chunk_end2) begin
-                    state_reg <= clast ? S_FIN : S_JUMP;
+                    state_reg <= clast ? S_FIN : S_NEXT;
                 end
                 S_ESC: if (esc_fire)
-                    state_reg <= chunk_end ? (clast ? S_FIN : S_JUMP) : S_DEC;
-                S_FIN: state_reg <= S_END;
+                    state_reg <= chunk_end ? (clast ? S_FIN : S_NEXT) : S_DEC;
+                S_FIN: state_reg <= BLOCK != 0 && more_blocks ? S_BLK : S_END;
                 S_MODEL: if (n_zero)
                     state_reg <= S_END;             // n = 0: no block, no model
                 else if (!mstart_reg && mdl_ready && have)
-                    state_reg <= S_JUMP;            // the table is built, the padding dropped
-                default: ;   // S_END
+                    state_reg <= S_NEXT;            // the table is built, the padding dropped
+                default: ;   // S_END; S_BLK and S_RLEN below
             endcase
+            // the states of the optional features, apart, so that a decoder without them has no
+            // trace of them
+            if (BLOCK != 0 && state_reg == S_BLK) begin   // a block starts: its count is loaded
+                state_reg <= S_MODEL;
+                cfirst_reg <= 1'b1;
+                lc_reg <= {LCW{1'b0}};
+            end
+            if (VAR_RAW == 1 && state_reg == S_RLEN) begin
+                if (n_zero)
+                    state_reg <= S_END;               // n = 0: no chunk, no raw part
+                else if (have) begin                  // the varint read and the jump (rlen_jump), as S_JUMP
+                    state_reg <= S_SENT;
+                    cshort_reg <= !full_chunk;
+                end
+            end
             if (state_reg == S_SENT && have)
                 cfirst_reg <= 1'b0;
             if (stream_done) begin

@@ -2,9 +2,8 @@
 # tests/rtl/bridge_sweep.sh — the RTL bridge stage alone (ntc --emit bridge) against the generated
 # C, for every example with `bridge fp32` or `bridge fixed`, whatever its coder: every word of the
 # types of up to 16 bits, 10^6 random words of wider ones, under random stalls (Verilator), and
-# lint. This reaches the types the RTL decoder does not take yet (codes with different raw-bit
-# counts: fp8, int8, posits, bfloat16, float16). From the repository root; ends with
-# "bridge: N passed, N failed, N skipped".
+# lint. This reaches every word of the wider types, which the whole decoder (tests/rtl/run.sh) sees
+# only on real weights. From the repository root; ends with "bridge: N passed, N failed, N skipped".
 set -u
 NTC=$(pwd)/${NTC_BUILD:-build}/ntc
 B=build/test/bridge

@@ -1,25 +1,28 @@
 #!/bin/sh
 # tests/rtl/run.sh SHARED — the RTL backend, from the repository root (called by tests/run.sh).
 #
-# For every example the RTL supports (tANS, split type, static model or one adaptive model per
-# stream): generate the decoder, vectors and benches (--emit verilog,vectors,tb), then lint, the
+# For every example the RTL supports (tANS; a static model, or an adaptive one per stream or per
+# block): generate the decoder, vectors and benches (--emit verilog,vectors,tb), then lint, the
 # Verilator bench with random stalls and fault injection (make verify), a run without stalls
 # (make throughput), the Icarus bench (make verify-iverilog) and Yosys synthesis (make synth).
 # Static models are fitted to the real weights in SHARED/data where present (bf16_lossless: every
 # tensor of stories260K-bf16 is streamed through the RTL), else to synthetic tensors, said so.
-# Adaptive examples (each stream's model section read and its table built in hardware, the build
-# time counted in the cycles per word) run on every tensor of the real weights (no Icarus there)
-# and on model-drawn vectors, and must refuse LANES = 2; those with a `block` size are refused by
-# the RTL (skipped). The adaptive float splits are also checked as static variants, for the
-# core's generic paths.
+# Adaptive examples (each stream's or block's model section read and its table built in hardware,
+# the build time counted in the cycles per word) run on every tensor of the real weights (no
+# Icarus there) and on model-drawn vectors, and must refuse LANES = 2; those with a `block` size
+# also run with blocks of 2501 words (most real tensors and model-drawn streams then hold several
+# blocks, and blocks end inside chunks and lane rounds). The adaptive float splits are also
+# checked as static variants, for the core's generic paths.
 # Value types (a `bridge` item): the real f32 weights quantized to the type (ntc quantize), a static
 # variant fitted to them, the RTL's output (the bridge: fp32 bits, fixed point or the pair) checked
 # on those words and on every word of types of up to 8 bits, and the vectors checked against the
-# generated C T_bridge (tests/tools/bridge_ref.c); no Icarus run on these whole files. Types whose
-# codes have different raw-bit counts are refused by the RTL (counted as skipped). tests/rtl/*.nt
-# add bridges on real bf16 weights. The decoder with LANES = 2 (two words per clock) is run the
-# same way (lint, stalls and faults, throughput, Icarus, synthesis) on bf16_lossless over the real
-# weights, its model-drawn vectors, the (code, raw) pair output and the static variants.
+# generated C T_bridge (tests/tools/bridge_ref.c); no Icarus run on these whole files, but one on
+# words drawn from the model (escaped codes, awkward sizes). Most value types give each code its
+# own raw-bit count (the raw part then carries its length: the core's VAR_RAW = 1, one word per
+# clock) or none (binary, ternary: VAR_RAW = 2). tests/rtl/*.nt add bridges on real bf16 weights.
+# The decoder with LANES = 2 (two words per clock) is run the same way (lint, stalls and faults,
+# throughput, Icarus, synthesis) on bf16_lossless over the real weights, its model-drawn vectors,
+# the (code, raw) pair output and the static variants.
 # Ends with "rtl: N passed, N failed, N skipped".
 set -u
 SHARED=${1:-../shared}
@@ -154,6 +157,11 @@ value_suite() {
     rtl_suite "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_q" "$vs_cpw" noiv
     vs_ob=$(sed -n 's/.*output wire \[\(LANES\*\)\{0,1\}\([0-9]*\)-1:0\] m_axis_tdata.*/\2/p' $B/$vs_name.static-variant/*_decoder.v 2>/dev/null)
     [ -n "$vs_ob" ] && bridge_check "$vs_name.static-variant" $B/$vs_name.static.nt "$vs_q" "$vs_ob"
+    [ -f $B/$vs_name.static-variant/Makefile ] || return
+    vs_g=$B/$vs_name.static-variant.model-drawn
+    check "$vs_name.static-variant.model-drawn: Icarus bench (make verify-iverilog)" $B/$vs_name.md.iv.log sh -c \
+        "$NTC $B/$vs_name.static.nt --fit $vs_q --emit verilog,vectors,tb -o $vs_g && make -C $vs_g verify-iverilog"
+    tail -n 3 $B/$vs_name.md.iv.log | head -n 2 | sed 's/^/    /'
 }
 
 signature() { grep -E '^[[:space:]]*(word|field|code|coder)[[:space:]]' "$1" | tr -d ' \n'; echo; }
@@ -196,6 +204,12 @@ for nt in examples/*.nt; do
             rtl_suite "$T.model-drawn" "$nt" "$data" "" ""
             check "$T: LANES=2 refused for an adaptive model (lint fails with a clear name)" $B/$T.l2.refuse.log sh -c \
                 "! make -C $B/$T.model-drawn lint LANES=2 >$B/$T.l2.lint.log 2>&1 && grep -q LANES_must_be_1_with_an_adaptive_model $B/$T.l2.lint.log"
+            if grep -Eq '^[[:space:]]*model[[:space:]]+adaptive[[:space:]]+block[[:space:]]' "$nt"; then
+                # small blocks: several per stream, each with its model section and table build
+                sed 's/\(model[[:space:]]\{1,\}adaptive[[:space:]]\{1,\}block[[:space:]]\{1,\}\)[0-9]*/\12501/' "$nt" > $B/$T.small-blocks.nt
+                rtl_suite "$T.small-blocks" $B/$T.small-blocks.nt "$data" "$data" "" noiv
+                rtl_suite "$T.small-blocks.model-drawn" $B/$T.small-blocks.nt "$data" "" ""
+            fi
         else
             check "$T: refused by the RTL backend with a message (exit 1)" $B/$T.refuse.log sh -c \
                 "$NTC $nt --emit verilog -o $B/$T.refused 2>&1; test \$? -eq 1"
