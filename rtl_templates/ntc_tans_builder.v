@@ -73,7 +73,6 @@ module ntc_tans_builder #(
     reg           first_reg;                        // symbol lo
     reg [R-1:0]   pos_reg;                          // spread position; the fill's cell
     reg [R-1:0]   mask_reg;                         // 2^log - 1
-    reg [R-1:0]   step_reg;                         // spread step; 1 in the fill
     reg [XW-1:0]  x_reg;                            // the spread's cell counter (nb, base)
     reg           ph_reg;                           // fill: 0 read the symbol, 1 write the cell
     reg           prime_reg;                        // fill: the first read, no cell to write yet
@@ -82,15 +81,17 @@ module ntc_tans_builder #(
     wire [NW-1:0] nb0 = log5[NW-1:0] + 1'b1;           // log + 1: the counter's 0
     assign log = log5;
 
-    // 2^log - 1 and the spread step 2^(log-1) + 2^(log-3) + 3 (log >= 5: no carries), bit by bit
-    reg  [R-1:0]  mask_w, step_w;
-    integer j;
-    always @* begin
-        for (j = 0; j < R; j = j + 1) begin
-            mask_w[j] = j[4:0] < log5;
-            step_w[j] = j < 2 || j[4:0] + 5'd1 == log5 || j[4:0] + 5'd3 == log5;
+    // 2^log - 1 and the spread step 2^(log-1) + 2^(log-3) + 3 (log >= 5: no carries), bit by bit,
+    // from log - 5
+    wire [R-1:0]  mask_w, step_w;
+    genvar g;
+    generate
+        for (g = 0; g < R; g = g + 1) begin : g_bit
+            localparam [4:0] G = g;
+            assign mask_w[g] = g < 5 || {1'b0, log5_reg} > G - 5'd5;
+            assign step_w[g] = g < 2 || {1'b0, log5_reg} == G - 5'd4 || {1'b0, log5_reg} == G - 5'd2;
         end
-    end
+    endgenerate
 
     assign want = st_reg == B_HDR || st_reg == B_ZER || st_reg == B_VAL;
     wire take = want && bit_valid;
@@ -108,8 +109,9 @@ module ntc_tans_builder #(
                             (NCODES < (1 << CB) && {1'b0, hi_reg} >= NCODES[CB:0]);
     wire          at_hi = s_reg == hi_reg;
 
-    // the spread walk; it is back at 0 after 2^log cells
-    wire [R-1:0]  pos_next = (pos_reg + step_reg) & mask_reg;
+    // the spread walk; it is back at 0 after 2^log cells. The fill walks the cells in steps of 1.
+    wire [R-1:0]  step = fill ? {{(R-1){1'b0}}, 1'b1} : step_w;
+    wire [R-1:0]  pos_next = (pos_reg + step) & mask_reg;
     wire          wrap = pos_next == {R{1'b0}};
 
     // ------------------------------------------------------------------ the two RAMs
@@ -142,9 +144,10 @@ module ntc_tans_builder #(
     // (nb, base) -> (nb, base + 2^nb), or (nb - 1, 0) when that reaches 2^log; (log + 1, 0) -> (log, 0)
     wire [XW-1:0] xi = fill ? c_rd : x_reg;
     wire [NW-1:0] xi_nb = xi[R +: NW];
-    wire [R+1:0]  xsum = {2'b00, xi[R-1:0]} + ({{(R+1){1'b0}}, 1'b1} << xi_nb);
-    wire          xovf = xsum[R+1] || xsum[R] || (xsum[R-1:0] & ~mask_reg) != {R{1'b0}};
-    assign c_wd = {xi_nb - {{(NW-1){1'b0}}, xovf}, xsum[R-1:0] & mask_reg};
+    // base + 2^nb is at most 2^log (2^(log+1) from the 0): it reached 2^log when its low log bits are 0
+    wire [R-1:0]  xsum = (xi[R-1:0] + ({{(R-1){1'b0}}, 1'b1} << xi_nb)) & mask_reg;
+    wire          xovf = xsum == {R{1'b0}};
+    assign c_wd = {xi_nb - {{(NW-1){1'b0}}, xovf}, xsum};
 
     wire          spr = st_reg == B_SPR;
     wire          last = at_hi ? wrap : acc_k;      // the symbol's last cell
@@ -165,7 +168,6 @@ module ntc_tans_builder #(
             end
             B_CHK: begin                            // and before each symbol
                 mask_reg <= mask_w;
-                step_reg <= step_w;
                 x_reg <= {nb0, {R{1'b0}}};   // counts 0
                 cnt_reg <= 5'd0;
                 acc_reg <= {W{1'b0}};
@@ -206,7 +208,6 @@ module ntc_tans_builder #(
                 end else if (last) begin
                     if (at_hi) begin
                         pos_reg <= mask_reg;
-                        step_reg <= {{(R-1){1'b0}}, 1'b1};
                         ph_reg <= 1'b1;
                         prime_reg <= 1'b1;
                         st_reg <= B_FILL;
