@@ -109,8 +109,9 @@ module ntc_tans_builder #(
                             (NCODES < (1 << CB) && {1'b0, hi_reg} >= NCODES[CB:0]);
     wire          at_hi = s_reg == hi_reg;
 
-    // the spread walk; it is back at 0 after 2^log cells. The fill walks the cells in steps of 1.
-    wire [R-1:0]  step = fill ? {{(R-1){1'b0}}, 1'b1} : step_w;
+    // the spread walk; it is back at 0 after 2^log cells. The fill walks the cells in steps of 1
+    // (0 in its first clock, which reads cell 0 and writes none).
+    wire [R-1:0]  step = fill ? {{(R-1){1'b0}}, !prime_reg} : step_w;
     wire [R-1:0]  pos_next = (pos_reg + step) & mask_reg;
     wire          wrap = pos_next == {R{1'b0}};
 
@@ -159,6 +160,15 @@ module ntc_tans_builder #(
                  (spr && !at_hi && wrap) ||
                  (st_reg == B_ZER && take && !bit_in && cnt_reg == 5'd17);
 
+    // acc: cleared before each symbol, shifted while reading its count, then counted down
+    always @(posedge clk)
+        if (st_reg == B_CHK) begin
+            acc_reg <= {W{1'b0}};
+            big_reg <= 1'b0;
+        end else if ((take && st_reg != B_HDR) || st_reg == B_CNT || st_reg == B_SPR) begin
+            acc_reg <= acc_next[W-1:0];
+            big_reg <= big_reg || (st_reg == B_VAL && acc_next[W]);
+        end
     always @(posedge clk) begin
         case (st_reg)
             B_HDR: if (take) begin
@@ -170,12 +180,9 @@ module ntc_tans_builder #(
                 mask_reg <= mask_w;
                 x_reg <= {nb0, {R{1'b0}}};   // counts 0
                 cnt_reg <= 5'd0;
-                acc_reg <= {W{1'b0}};
-                big_reg <= 1'b0;
                 st_reg <= hdr_bad ? B_IDLE : at_hi ? B_SPR : B_ZER;
             end
             B_ZER: if (take) begin
-                acc_reg <= acc_next[W-1:0];
                 cnt_reg <= cnt_next;
                 if (!bit_in) begin
                     if (cnt_reg == 5'd17)
@@ -184,15 +191,12 @@ module ntc_tans_builder #(
                     st_reg <= cnt_next == 5'd0 ? B_CNT : B_VAL;
             end
             B_VAL: if (take) begin
-                acc_reg <= acc_next[W-1:0];
-                big_reg <= big_reg || acc_next[W];
                 cnt_reg <= cnt_next;
                 if (cnt_reg == 5'd1)
                     st_reg <= B_CNT;
             end
             B_CNT: begin
                 first_reg <= 1'b0;
-                acc_reg <= acc_next[W-1:0];
                 if (acc_k) begin                    // count 0
                     s_reg <= s_reg + 1'b1;
                     st_reg <= first_reg ? B_IDLE : B_CHK;
@@ -201,13 +205,11 @@ module ntc_tans_builder #(
             end
             B_SPR: begin
                 pos_reg <= pos_next;
-                acc_reg <= acc_next[W-1:0];
                 x_reg <= c_wd;
                 if (!at_hi && wrap) begin
                     st_reg <= B_IDLE;
                 end else if (last) begin
                     if (at_hi) begin
-                        pos_reg <= mask_reg;
                         ph_reg <= 1'b1;
                         prime_reg <= 1'b1;
                         st_reg <= B_FILL;
