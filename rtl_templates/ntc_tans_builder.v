@@ -169,6 +169,11 @@ module ntc_tans_builder #(
             acc_reg <= acc_next[W-1:0];
             big_reg <= big_reg || (st_reg == B_VAL && acc_next[W]);
         end
+    always @(posedge clk)
+        if (st_reg == B_CHK)
+            x_reg <= {nb0, {R{1'b0}}};              // counts 0
+        else if (st_reg == B_SPR)
+            x_reg <= c_wd;
     always @(posedge clk) begin
         case (st_reg)
             B_HDR: if (take) begin
@@ -178,7 +183,6 @@ module ntc_tans_builder #(
             end
             B_CHK: begin                            // and before each symbol
                 mask_reg <= mask_w;
-                x_reg <= {nb0, {R{1'b0}}};   // counts 0
                 cnt_reg <= 5'd0;
                 st_reg <= hdr_bad ? B_IDLE : at_hi ? B_SPR : B_ZER;
             end
@@ -205,7 +209,6 @@ module ntc_tans_builder #(
             end
             B_SPR: begin
                 pos_reg <= pos_next;
-                x_reg <= c_wd;
                 if (!at_hi && wrap) begin
                     st_reg <= B_IDLE;
                 end else if (last) begin
