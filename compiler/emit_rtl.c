@@ -9,10 +9,12 @@
  *            little-endian word a line, a leading 1 on each stream's last word: tlast),
  *            expected.hex (each decoded word's bridge output, the word itself unless the type
  *            says `bridge`, with its tlast bit on top), streams.txt (name, words,
- *            bytes of each stream) and sizes.vh (array sizes for the Icarus bench). The words come
- *            from --vectors-from FILE[:TENSOR] (one stream per tensor) or are drawn from the
- *            type's own model (streams of awkward sizes, escaped codes included); types of at
- *            most 8 bits get one more stream holding every word;
+ *            bytes of each stream), sizes.vh (array sizes for the Icarus bench) and faults.txt
+ *            (small streams with one bit flipped, and the C decoder's verdict on each: the
+ *            Verilator bench checks that the RTL agrees, error for error and word for word).
+ *            The words come from --vectors-from FILE[:TENSOR] (one stream per tensor) or are
+ *            drawn from the type's own model (streams of awkward sizes, escaped codes
+ *            included); types of at most 8 bits get one more stream holding every word;
  *   tb       DIR/bench_T_decoder.cpp (Verilator), DIR/tb_T.v (Icarus) and DIR/Makefile.
  *
  * The templates and cores are built into ntc (rtl_templates/embed.sh), so an installed ntc needs
@@ -461,11 +463,21 @@ static int emit_tb(const rtl_model *m, const char *dir, const char *src_file)
 
 /* ------------------------------------------------------------------ vectors */
 
+/* The small streams kept for the faults checked against the C decoder (faults.txt). */
+#define RTL_FAULT_STREAMS 16
+#define RTL_FAULT_BYTES 4096
+#define RTL_FAULTS 200
+
 typedef struct {
     FILE *stream, *expected, *source, *streams;
     uint64_t stream_words, out_words;
     int nstreams;
     int err;
+    struct {
+        uint8_t *bytes;
+        size_t len, n;
+    } keep[RTL_FAULT_STREAMS];
+    int nkeep;
 } vec_out;
 
 static uint64_t xs_state = 0x2545F4914F6CDD1Dull;
@@ -522,9 +534,81 @@ static int add_stream(vec_out *v, const rtl_model *m, const char *name, const vo
     v->out_words += n;
     fprintf(v->streams, "%s %zu %zu\n", name, n, len);
     v->nstreams++;
-    free(buf);
+    if (n && len <= RTL_FAULT_BYTES && v->nkeep < RTL_FAULT_STREAMS) {
+        v->keep[v->nkeep].bytes = buf;
+        v->keep[v->nkeep].len = len;
+        v->keep[v->nkeep].n = n;
+        v->nkeep++;
+    } else {
+        free(buf);
+    }
     free(back);
     return 0;
+}
+
+/* Writes one stream's bytes as 32-bit little-endian words, tlast on the last. */
+static void write_stream_words(FILE *f, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t w = 0;
+        for (size_t k = 0; k < 4 && i + k < len; k++)
+            w |= (uint32_t)buf[i + k] << (8 * k);
+        fprintf(f, "%d%08x\n", i + 4 >= len, w);
+    }
+}
+
+/* faults.txt: RTL_FAULTS copies of the kept small streams, each with one bit flipped after the
+ * header (half of them in the first 48 bytes after it: the model section of an adaptive type,
+ * the states, the first raw bits), and what the C decoder makes of each: an error, or words. The
+ * bench feeds them to the RTL, which must agree error for error and word for word. One line per
+ * fault: "fault ERROR WORDS N" (ERROR 1: the C decoder rejects it; WORDS: its output, then; N:
+ * the words of the stream before the flip), then
+ * the stream's 32-bit words as in stream.hex, then the WORDS expected outputs as in expected.hex. */
+static int emit_faults(vec_out *v, const rtl_model *m, const char *path)
+{
+    const nt_ans_codec *c = &m->codec;
+    const int wb = c->word_bytes, ob = nt_rtl_out_bits(m->t);
+    FILE *f;
+    int rc = 0;
+    if (!v->nkeep)
+        return 0;
+    if (!(f = fopen(path, "w")))
+        return -1;
+    fprintf(f, "// %s: streams with one bit flipped, and the C decoder's verdict (see emit_rtl.c)\n", m->t->name);
+    for (int k = 0; k < RTL_FAULTS && rc == 0; k++) {
+        const int s = (int)(xs_next() % (uint64_t)v->nkeep);
+        const size_t len = v->keep[s].len, n = v->keep[s].n;
+        uint8_t *buf = malloc(len);
+        void *back = malloc(n * (size_t)wb + 8);
+        uint64_t nn;
+        size_t hs, span, bit, got;
+        if (!buf || !back) {
+            free(buf);
+            free(back);
+            rc = -1;
+            break;
+        }
+        memcpy(buf, v->keep[s].bytes, len);
+        hs = 5 + nt_varint_get(buf + 5, len - 5, &nn); /* magic, kind, fingerprint, n */
+        span = len - hs;
+        if (k % 2 == 0 && span > 48)
+            span = 48;
+        bit = hs * 8 + (size_t)(xs_next() % (uint64_t)(span * 8));
+        buf[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+        got = nt_ans_decode(c, back, n, buf, len, rtl_join);
+        fprintf(f, "fault %d %zu %zu\n", nt_ans_is_error(got) ? 1 : 0, nt_ans_is_error(got) ? (size_t)0 : got, n);
+        write_stream_words(f, buf, len);
+        if (!nt_ans_is_error(got))
+            for (size_t i = 0; i < got; i++)
+                fprintf(f, "%0*llx\n", (ob + 4) / 4,
+                        (unsigned long long)(((uint64_t)(i + 1 == got) << ob) |
+                                             nt_rtl_bridge_word(m->t, nt_load_word(back, i, wb))));
+        free(buf);
+        free(back);
+    }
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
 }
 
 static int load_le_words(const nt_tensor *x, int wb, void **out)
@@ -680,7 +764,13 @@ static int emit_vectors(const rtl_model *m, const char *dir, const char *vectors
                 all[w] = (uint8_t)w;
             rc = add_stream(&v, m, "every_word", all, (size_t)1 << m->t->word_bits);
         }
+        if (rc == 0) {
+            snprintf(path, sizeof path, "%s/faults.txt", vdir);
+            rc = emit_faults(&v, m, path);
+        }
     }
+    for (int k = 0; k < v.nkeep; k++)
+        free(v.keep[k].bytes);
     if (v.stream && fclose(v.stream) != 0)
         rc = -1;
     if (v.expected && fclose(v.expected) != 0)

@@ -5,7 +5,9 @@
 // a leading 1 on the word that carries tlast) through the RTL with random stalls on input valid
 // and output ready, checks every word (and tlast) against expected.hex, reports cycles per
 // word; then, with --faults N, feeds N corrupted or truncated streams and checks that each one
-// raises `error` (or, for a flipped bit that the format cannot see, ends) without hanging.
+// raises `error` (or, for a flipped bit that the format cannot see, ends) without hanging, and
+// the streams of faults.txt (one bit flipped), where it must agree with the C decoder error for
+// error and word for word.
 // Prints PASS/FAIL lines, "N passed, N failed", and exits non-zero on any failure.
 //   usage: bench [--vectors DIR] [--stall PERCENT] [--seed N] [--faults N] [--max-cpw X]
 #include "V<||>NTC_NAME()_decoder.h"
@@ -335,6 +337,63 @@ int main(int argc, char **argv)
         else
             passed++, printf("PASS faults: %d corrupted/truncated streams, %d raised error, %d bit flips decoded without one, no hang\n",
                              faults, caught, silent);
+    }
+    // 3. faults against the C decoder (faults.txt, from ntc): one bit flipped after the header of
+    // a small stream; where the C decoder rejects it the RTL must raise error, where the C decodes
+    // it the RTL must give the same words (and tlast) without error. Never a hang.
+    if (faults > 0) {
+        FILE *f = fopen((dir + "/faults.txt").c_str(), "r");
+        if (f) {
+            int total = 0, both_err = 0, both_words = 0, bad = 0;
+            char line[128];
+            int c_err = 0;
+            unsigned long nw = 0, n0 = 0;
+            std::vector<uint64_t> v, want;
+            auto check = [&]() {
+                if (!total)
+                    return;
+                Result r = run(b, v, c_err ? n0 + 1 : nw, stall, 20000);
+                bool ok;
+                if (c_err)
+                    ok = r.error && !r.hang;
+                else {
+                    ok = !r.error && !r.hang && r.got.size() == want.size();
+                    for (size_t i = 0; ok && i < want.size(); i++)
+                        ok = r.got[i] == (want[i] & WORD_MASK) && r.got_last[i] == (int)(want[i] >> (NTC_OUT_BITS) & 1);
+                }
+                if (ok)
+                    (c_err ? both_err : both_words)++;
+                else if (++bad <= 5)
+                    printf("  fault %d: C %s, RTL %s\n", total - 1, c_err ? "error" : "decodes it",
+                           r.hang ? "hung" : r.error ? "error" : "decodes it (other words)");
+            };
+            while (fgets(line, sizeof line, f)) {
+                if (line[0] == '/' || line[0] == '\n')
+                    continue;
+                if (!strncmp(line, "fault ", 6)) {
+                    check();
+                    total++;
+                    c_err = (int)strtol(line + 6, NULL, 10);
+                    char *e;
+                    nw = strtoul(strchr(line + 6, ' ') + 1, &e, 10);
+                    n0 = strtoul(e, NULL, 10);
+                    v.clear();
+                    want.clear();
+                } else if (v.empty() || !(v.back() >> 32 & 1)) {
+                    v.push_back(strtoull(line, NULL, 16));
+                } else {
+                    want.push_back(strtoull(line, NULL, 16));
+                }
+            }
+            check();
+            fclose(f);
+            if (bad)
+                failed++, printf("FAIL faults against C: %d of %d disagree (%d error in both, %d the same words)\n", bad,
+                                 total, both_err, both_words);
+            else
+                passed++, printf("PASS faults against C: %d one-bit flips, %d raised error in both, %d decoded to the same words in both\n",
+                                 total, both_err, both_words);
+        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     printf("%s\n", failed ? "FAIL" : "PASS");

@@ -3,7 +3,8 @@
 #
 # For every example the RTL supports (tANS; a static model, or an adaptive one per stream or per
 # block): generate the decoder, vectors and benches (--emit verilog,vectors,tb), then lint, the
-# Verilator bench with random stalls and fault injection (make verify), a run without stalls
+# Verilator bench with random stalls and fault injection, and one-bit flips that must meet the C
+# decoder's verdict error for error and word for word (make verify), a run without stalls
 # (make throughput), the Icarus bench (make verify-iverilog) and Yosys synthesis (make synth).
 # Static models are fitted to the real weights in SHARED/data where present (bf16_lossless: every
 # tensor of stories260K-bf16 is streamed through the RTL), else to synthetic tensors, said so.
