@@ -489,6 +489,17 @@ static uint64_t xs_next(void)
     return xs_state;
 }
 
+/* Writes one stream's bytes as 32-bit little-endian words, tlast on the last. */
+static void write_stream_words(FILE *f, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t w = 0;
+        for (size_t k = 0; k < 4 && i + k < len; k++)
+            w |= (uint32_t)buf[i + k] << (8 * k);
+        fprintf(f, "%d%08x\n", i + 4 >= len, w);
+    }
+}
+
 /* Encodes one stream of n words (word_bytes each, native order), checks that the C decoder
  * returns them, and appends it to the vector files. */
 static int add_stream(vec_out *v, const rtl_model *m, const char *name, const void *words, size_t n)
@@ -518,12 +529,8 @@ static int add_stream(vec_out *v, const rtl_model *m, const char *name, const vo
         free(back);
         return -1;
     }
-    memset(buf + len, 0, 4);
-    for (size_t i = 0; i < len; i += 4) {
-        uint32_t w = (uint32_t)buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)buf[i + 2] << 16 | (uint32_t)buf[i + 3] << 24;
-        fprintf(v->stream, "%d%08x\n", i + 4 >= len, w);
-        v->stream_words++;
-    }
+    write_stream_words(v->stream, buf, len);
+    v->stream_words += (len + 3) / 4;
     for (size_t i = 0; i < n; i++) {
         uint64_t w = nt_load_word(words, i, wb);
         fprintf(v->source, "%0*llx\n", digits, (unsigned long long)w);
@@ -544,17 +551,6 @@ static int add_stream(vec_out *v, const rtl_model *m, const char *name, const vo
     }
     free(back);
     return 0;
-}
-
-/* Writes one stream's bytes as 32-bit little-endian words, tlast on the last. */
-static void write_stream_words(FILE *f, const uint8_t *buf, size_t len)
-{
-    for (size_t i = 0; i < len; i += 4) {
-        uint32_t w = 0;
-        for (size_t k = 0; k < 4 && i + k < len; k++)
-            w |= (uint32_t)buf[i + k] << (8 * k);
-        fprintf(f, "%d%08x\n", i + 4 >= len, w);
-    }
 }
 
 /* faults.txt: RTL_FAULTS copies of the kept small streams, each with one bit flipped after the
