@@ -119,15 +119,6 @@ static int code_in_top16(const nt_type *t)
     return 1;
 }
 
-/* Whether every code of a type has the same raw-bit count (what T##_code_fn assumes). */
-static int same_raw_bits(const nt_type *t)
-{
-    for (int k = 0; k < t->ncodes; k++)
-        if (t->codes[k].raw_bits != t->raw_bits_max)
-            return 0;
-    return 1;
-}
-
 static int word_bytes_of(int bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8; }
 
 static nt_type *compile_one(const char *file, const char *src, size_t len)
@@ -199,7 +190,7 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
 {
     nt_type *t = compile_one(file, src, strlen(src));
     nt_ans_codec *c = &user_codec;
-    int nsym, size, rmin, rmax = 0;
+    int nsym, size;
     if (!t)
         return -1;
     user_t = t;
@@ -218,21 +209,15 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
     user_raw_bits = calloc((size_t)nsym, 1);
     if (!user_raw_bits)
         return -1;
-    rmin = t->raw_bits_max;
-    for (int k = 0; k < t->ncodes; k++) {
+    for (int k = 0; k < t->ncodes; k++)
         user_raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
-        if (t->codes[k].raw_bits < rmin)
-            rmin = t->codes[k].raw_bits;
-        if (t->codes[k].raw_bits > rmax)
-            rmax = t->codes[k].raw_bits;
-    }
     c->word_bytes = word_bytes_of(t->word_bits);
     c->word_bits = t->word_bits;
     c->code_bits = nt_code_width(t);
     c->ncodes = t->ncodes;
     c->raw_bits = user_raw_bits;
     c->raw_bits_max = t->raw_bits_max;
-    c->raw_bits_min = rmin;
+    c->raw_bits_min = t->raw_bits_min;
     c->coder = t->coder == NT_CODER_TANS ? 0 : 1;
     c->log = t->table_log;
     c->lanes = t->lanes;
@@ -317,7 +302,7 @@ static int pairs_setup(int with_ir)
         nt_type *t = with_ir ? compile_one(b->file, b->src, strlen(b->src)) : NULL;
         nt_pair *p = &pairs[i];
         if (with_ir && (!t || !code_in_top16(t) || word_bytes_of(t->word_bits) != b->word_bytes ||
-                        t->ncodes != b->ncodes || !same_raw_bits(t))) {
+                        t->ncodes != b->ncodes || t->raw_bits_min != t->raw_bits_max)) {
             nt_fatal("internal error: built-in pair %s", b->name);
             return -1;
         }

@@ -274,12 +274,8 @@ int nt_cmd_quantize(int argc, char **argv)
     /* the coder of the type, with a model per tensor */
     int wbytes = t->word_bits <= 8 ? 1 : t->word_bits <= 16 ? 2 : t->word_bits <= 32 ? 4 : 8;
     uint8_t *raw_bits = calloc((size_t)t->ncodes + 1, 1);
-    int rmin = t->raw_bits_max;
-    for (int k = 0; k < t->ncodes; k++) {
+    for (int k = 0; k < t->ncodes; k++)
         raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
-        if (t->codes[k].raw_bits < rmin)
-            rmin = t->codes[k].raw_bits;
-    }
     nt_ans_codec codec;
     memset(&codec, 0, sizeof codec);
     codec.word_bytes = wbytes;
@@ -288,7 +284,7 @@ int nt_cmd_quantize(int argc, char **argv)
     codec.ncodes = t->ncodes;
     codec.raw_bits = raw_bits;
     codec.raw_bits_max = t->raw_bits_max;
-    codec.raw_bits_min = rmin;
+    codec.raw_bits_min = t->raw_bits_min;
     codec.coder = t->coder == NT_CODER_TANS ? 0 : 1;
     codec.log = t->table_log;
     codec.lanes = t->lanes;

@@ -499,13 +499,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     out(&o, "    %d, /* codes */\n", t->ncodes);
     out(&o, "    %s_raw_bits,\n", n);
     out(&o, "    %d, /* raw bits, most */\n", t->raw_bits_max);
-    {
-        int rmin = t->raw_bits_max;
-        for (int k = 0; k < t->ncodes; k++)
-            if (t->codes[k].raw_bits < rmin)
-                rmin = t->codes[k].raw_bits;
-        out(&o, "    %d, /* raw bits, fewest */\n", rmin);
-    }
+    out(&o, "    %d, /* raw bits, fewest */\n", t->raw_bits_min);
     out(&o, "    %d, /* coder: %s */\n", t->coder == NT_CODER_TANS ? 0 : 1, t->coder == NT_CODER_TANS ? "tANS" : "rANS");
     out(&o, "    %d, /* %s */\n", t->table_log, t->coder == NT_CODER_TANS ? "table log" : "probability bits");
     out(&o, "    %d, /* lanes */\n", t->lanes);

@@ -229,10 +229,7 @@ static int model_build(rtl_model *m, const nt_type *t)
     m->size = 1 << t->table_log;
     m->cw = nt_code_width(t);
     m->raw = t->raw_bits_max;
-    m->raw_min = t->raw_bits_max;
-    for (int k = 0; k < t->ncodes; k++)
-        if (t->codes[k].raw_bits < m->raw_min)
-            m->raw_min = t->codes[k].raw_bits;
+    m->raw_min = t->raw_bits_min;
     m->norm = calloc((size_t)m->nsym, sizeof(uint32_t));
     m->raw_bits = calloc((size_t)m->nsym, 1);
     m->dt = calloc((size_t)m->size, sizeof(nt_tans_dcell));

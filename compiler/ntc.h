@@ -131,6 +131,7 @@ typedef struct nt_type {
     int ncodes;             /* NT_MAP_SPLIT: 1 << code_bits; NT_MAP_RANGES: number of table entries */
     nt_code *codes;         /* ncodes entries, indexed by code number */
     int raw_bits_max;       /* max over codes of raw_bits */
+    int raw_bits_min;       /* min over codes of raw_bits (set with raw_bits_max) */
 
     nt_model_kind model;
     uint64_t block;         /* adaptive: words per block, 0 = one model per call */

@@ -250,6 +250,19 @@ static void check_fields(lower *L)
     }
 }
 
+/* raw_bits_max and raw_bits_min over the type's codes (a type without codes has 0 for both). */
+static void set_raw_bits_range(nt_type *t)
+{
+    t->raw_bits_max = t->ncodes > 0 ? t->codes[0].raw_bits : 0;
+    t->raw_bits_min = t->raw_bits_max;
+    for (int k = 1; k < t->ncodes; k++) {
+        if (t->codes[k].raw_bits > t->raw_bits_max)
+            t->raw_bits_max = t->codes[k].raw_bits;
+        if (t->codes[k].raw_bits < t->raw_bits_min)
+            t->raw_bits_min = t->codes[k].raw_bits;
+    }
+}
+
 /* ---------------------------------------------------------------- split form: code a, b[3:2], ... */
 
 static void unknown_field(lower *L, const nt_node *ref)
@@ -332,7 +345,7 @@ static void lower_split(lower *L)
     t->code_bits = nbits;
     t->ncodes = 1 << nbits;
     t->codes = xcalloc((size_t)t->ncodes, sizeof *t->codes);
-    t->raw_bits_max = wb - nbits;
+    t->raw_bits_max = t->raw_bits_min = wb - nbits;
     for (int k = 0; k < t->ncodes; k++) {
         t->codes[k].raw_bits = wb - nbits;
         t->codes[k].val = NT_VAL_NONE;
@@ -586,9 +599,7 @@ static void lower_ranges(lower *L)
         goto out;
     check_coverage(L, defs, n);
 
-    for (int k = 0; k < n; k++)
-        if (t->codes[k].raw_bits > t->raw_bits_max)
-            t->raw_bits_max = t->codes[k].raw_bits;
+    set_raw_bits_range(t);
     while ((1 << t->code_bits) < n)
         t->code_bits++;  /* bits to number the codes: informative only in this form */
 out:
@@ -830,11 +841,9 @@ static void lower_format(lower *L)
     if (d->errors > errs || !t->codes)
         return;
     t->map = NT_MAP_RANGES;
-    for (int k = 0; k < t->ncodes; k++) {
+    for (int k = 0; k < t->ncodes; k++)
         t->codes[k].loc = f->loc;
-        if (t->codes[k].raw_bits > t->raw_bits_max)
-            t->raw_bits_max = t->codes[k].raw_bits;
-    }
+    set_raw_bits_range(t);
     while ((1 << t->code_bits) < t->ncodes)
         t->code_bits++;
 }
