@@ -30,13 +30,15 @@ struct Stream {
     std::vector<int> last;
 };
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd()
+// Two xorshift64 streams: the stalls' and the faults', so that a change in the RTL's cycle count
+// (which changes how many stall draws a stream takes) does not change which faults are injected.
+static uint64_t stall_rng = 0x9E3779B97F4A7C15ull, fault_rng = 0xD1B54A32D192ED03ull;
+static uint64_t rnd(uint64_t &s)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
 }
 
 static bool read_hex(const std::string &path, std::vector<uint64_t> &v)
@@ -122,12 +124,12 @@ static Result run(Bench &b, const std::vector<uint64_t> &in, uint64_t expect, in
     b.reset();
     start = b.cycles;
     for (;;) {
-        if (!valid && idx < in.size() && (int)(rnd() % 100) >= stall)
+        if (!valid && idx < in.size() && (int)(rnd(stall_rng) % 100) >= stall)
             valid = true;
         t->s_axis_tvalid = valid;
         t->s_axis_tdata = valid ? (uint32_t)in[idx] : 0;
         t->s_axis_tlast = valid ? (uint32_t)((in[idx] >> 32) & 1) : 0;
-        t->m_axis_tready = (int)(rnd() % 100) >= stall;
+        t->m_axis_tready = (int)(rnd(stall_rng) % 100) >= stall;
         t->eval();
         bool in_fire = valid && t->s_axis_tready;
         bool out_fire = t->m_axis_tvalid && t->m_axis_tready;
@@ -184,7 +186,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--stall") && i + 1 < argc)
             stall = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-            rng_state = strtoull(argv[++i], NULL, 0) | 1;
+            stall_rng = strtoull(argv[++i], NULL, 0) | 1, fault_rng = stall_rng ^ 0xD1B54A32D192ED03ull;
         else if (!strcmp(argv[i], "--faults") && i + 1 < argc)
             faults = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--max-cpw") && i + 1 < argc)
@@ -275,31 +277,31 @@ int main(int argc, char **argv)
         int caught = 0, silent = 0, bad = 0;
         static const char *kinds[] = {"truncated", "extra word", "header bit", "padding", "bit flip", "no tlast"};
         for (int tr = 0; tr < faults && !small.empty(); tr++) {
-            const Stream &s = streams[small[rnd() % small.size()]];
+            const Stream &s = streams[small[rnd(fault_rng) % small.size()]];
             std::vector<uint64_t> v = s.in;
-            int kind = (int)(rnd() % 6);
+            int kind = (int)(rnd(fault_rng) % 6);
             bool must = true;
             if (kind == 0 && v.size() < 2)
                 kind = 1;
             switch (kind) {
             case 0: { // cut after k words, tlast on the new last word
-                size_t k = 1 + (size_t)(rnd() % (v.size() - 1));
+                size_t k = 1 + (size_t)(rnd(fault_rng) % (v.size() - 1));
                 v.resize(k);
                 v.back() |= 1ull << 32;
                 break;
             }
             case 1: // one more word in the packet
                 v.back() &= 0xffffffffull;
-                v.push_back((rnd() & 0xffffffffull) | (1ull << 32));
+                v.push_back((rnd(fault_rng) & 0xffffffffull) | (1ull << 32));
                 break;
             case 2: { // a bit of magic, kind or fingerprint
-                int bit = (int)(rnd() % 40);
+                int bit = (int)(rnd(fault_rng) % 40);
                 v[bit / 32] ^= 1ull << (bit % 32);
                 break;
             }
             case 3: { // a nonzero padding byte, when the last word has padding
                 if (s.bytes % 4)
-                    v.back() |= (uint64_t)(1 + rnd() % 255) << (8 * 3);
+                    v.back() |= (uint64_t)(1 + rnd(fault_rng) % 255) << (8 * 3);
                 else {
                     v.back() &= 0xffffffffull;   // no padding: drop tlast and add a word instead
                     v.push_back(1ull << 32);
@@ -307,7 +309,7 @@ int main(int argc, char **argv)
                 break;
             }
             case 4: { // any bit: the format may not see it, but the decoder must not hang
-                size_t bit = (size_t)(rnd() % (v.size() * 32));
+                size_t bit = (size_t)(rnd(fault_rng) % (v.size() * 32));
                 v[bit / 32] ^= 1ull << (bit % 32);
                 must = false;
                 break;

@@ -17,7 +17,7 @@
 //   - the raw reader reads RAW_BITS per word from the raw part that the ANS reader jumped over:
 //     with one byte per word (RAW_BITS = 8, LANES = 1) a byte address (the RAM reads bytes), the
 //     chunk ending at the raw part's last byte; otherwise a 32-bit-refilled window and a word
-//     counter.
+//     counter; with no raw bits at all (VAR_RAW = 2) only the word counter (no raw RAM, no window).
 // The raw part of a chunk precedes its ANS part, so the buffer holds a chunk's raw part and its
 // worst-case ANS part (the wrapper sizes BUF_LOG); then no valid or corrupt stream can deadlock.
 // The word count n is loaded (7 bits per varint byte) and cleared; its high part counts the full
@@ -204,9 +204,18 @@ module ntc_tans_core #(
     ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32), .RD_BITS(AD)) ram_ans (
         .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
         .rd_en(1'b1), .rd_addr(a_rd_addr), .rd_data(a_word));
-    ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32), .RD_BITS(RD)) ram_raw (
-        .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
-        .rd_en(1'b1), .rd_addr(r_rd_addr), .rd_data(r_word));
+    generate
+        if (VAR_RAW != 2) begin : g_ram_raw
+            ntc_sdp_ram #(.ADDR_BITS(BUF_LOG), .DATA_BITS(32), .RD_BITS(RD)) ram_raw (
+                .clk(clk), .wr_en(wr_en), .wr_addr(wr_ptr_reg[BUF_LOG-1:0]), .wr_data(s_axis_tdata),
+                .rd_en(1'b1), .rd_addr(r_rd_addr), .rd_data(r_word));
+        end else begin : g_no_ram_raw
+            assign r_word = {RD{1'b0}};    // no raw bits: no raw reader
+            /* verilator lint_off UNUSED */
+            wire [RAB-1:0] unused_r_rd_addr = r_rd_addr;
+            /* verilator lint_on UNUSED */
+        end
+    endgenerate
 
     // ------------------------------------------------------------------ ANS reader
     wire [K-1:0]   a_peek;
@@ -318,43 +327,21 @@ module ntc_tans_core #(
             assign r_keep = rba_reg[BA-1:2];
             assign r_pad_nz = 1'b0;
             assign r_bad = 1'b0;
-        end else begin : g_raw_win
-            // Any width, and LANES = 2, and per-code raw bits: a 32-bit-refilled window that loads
-            // the words of the raw part; a step takes one word's raw bits or (pair_fire) two words'.
-            reg [BUF_LOG:0] rwa_reg;            // next word to load
-            reg [BUF_LOG:0] rlast_reg;          // last word of the current raw part
-            reg             rload_done_reg;     // every word of the raw part loaded
-            reg             rfirst_reg;         // next load is the first of the part
-            reg [1:0]       rskip_reg;          // bytes of that word before the part
-            reg             r_dv_reg;
+        end else begin : g_raw_count
+            // The chunk's end from a count of its words, and the oldest buffer word the ANS reader
+            // may still hold (what the buffer keeps once the raw part is loaded, or when there is none).
             reg [BUF_LOG:0] aold_reg;           // oldest word whose bytes the ANS reader may still hold
-            wire           a_word_step = a_in_take && (LANES == 1 ? abi_reg == 2'd3 : abi_reg[1]); // the ANS load takes the last bytes of word awa
-            wire [RCW-1:0] r_cnt;
-            wire [RK-1:0]  r_peek;
-            wire           r_enough;
-            wire [RCW-1:0] r_peek_k, r_take_k;
-            /* verilator lint_off UNUSED */
-            wire [BA-1:0]  target_m1 = target - 1'b1;   // only its word address is used
-            /* verilator lint_on UNUSED */
-            wire           r_in_take;
-            wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
-            wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
-            localparam integer RK_I = RK;
-            localparam integer RAW2_I = 2 * RAW_BITS;
-            localparam [RCW-1:0] RK_W = RK_I[RCW-1:0];
-            localparam [RCW-1:0] RAW_W = RAW_BITS;
-            localparam [RCW-1:0] RAW2_W = RAW2_I[RCW-1:0];
-
-            ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
-                .clk(clk), .rst(rst), .clear(jump),
-                .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
-                .in_skip(r_skip), .in_take(r_in_take),
-                .peek_k(r_peek_k), .peek(r_peek), .enough(r_enough),
-                .take_en(word_out), .take_k(r_take_k), .cnt(r_cnt));
-
-            wire [BUF_LOG:0] rwa_next = jump ? r_start[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
-            assign r_rd_addr = rwa_next[BUF_LOG-1:0];
-            assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
+            wire            a_word_step = a_in_take && (LANES == 1 ? abi_reg == 2'd3 : abi_reg[1]); // the ANS load takes the last bytes of word awa
+            always @(posedge clk) begin
+                if (jump)
+                    aold_reg <= target[BA-1:2];
+                else if (a_word_step)   // LANES = 2: the window may still hold bits of the word before
+                    aold_reg <= LANES == 1 ? awa_reg : awa_reg - 1'b1;
+                if (stream_done)
+                    aold_reg <= awa_reg;
+                if (rst)
+                    aold_reg <= {(BUF_LOG+1){1'b0}};
+            end
 
             // words left in the chunk, modulo 2^CHUNK_LOG: 0 for a full chunk, else n_lo
             reg [CHUNK_LOG-1:0] wc_reg;
@@ -366,106 +353,142 @@ module ntc_tans_core #(
             assign chunk_end = wc_reg == {{(CHUNK_LOG-1){1'b0}}, 1'b1};
             assign chunk_end2 = wc_reg == {{(CHUNK_LOG-2){1'b0}}, 2'd2};
 
-            always @(posedge clk) begin
-                r_dv_reg <= rwa_next != wr_ptr_reg;
-                rwa_reg <= rwa_next;
-                if (jump) begin
-                    rlast_reg <= target_m1[BA-1:2];
-                    rload_done_reg <= VAR_RAW != 0 && rlen == {BA{1'b0}};   // an empty raw part
-                    rfirst_reg <= 1'b1;
-                    rskip_reg <= r_start[1:0];
-                    aold_reg <= target[BA-1:2];
-                end else begin
-                    if (r_in_take) begin
+            if (VAR_RAW == 2) begin : g_raw_none
+                // No raw bits (every code has none): every raw part is empty, nothing to read.
+                /* verilator lint_off UNUSED */
+                wire [RD-1:0] unused_r_word = r_word;
+                /* verilator lint_on UNUSED */
+                assign r_rd_addr = {RAB{1'b0}};
+                assign r_keep = aold_reg;
+                assign r_bits = {(LANES*RAW_BITS){1'b0}};
+                assign r_have = 1'b1;
+                assign r_have2 = 1'b0;
+                assign r_pad_nz = 1'b0;
+                assign r_bad = 1'b0;
+            end else begin : g_raw_win
+                // Any width, and LANES = 2, and per-code raw bits: a 32-bit-refilled window that loads
+                // the words of the raw part; a step takes one word's raw bits or (pair_fire) two words'.
+                reg [BUF_LOG:0] rwa_reg;            // next word to load
+                reg [BUF_LOG:0] rlast_reg;          // last word of the current raw part
+                reg             rload_done_reg;     // every word of the raw part loaded
+                reg             rfirst_reg;         // next load is the first of the part
+                reg [1:0]       rskip_reg;          // bytes of that word before the part
+                reg             r_dv_reg;
+                wire [RCW-1:0] r_cnt;
+                wire [RK-1:0]  r_peek;
+                wire           r_enough;
+                wire [RCW-1:0] r_peek_k, r_take_k;
+                /* verilator lint_off UNUSED */
+                wire [BA-1:0]  target_m1 = target - 1'b1;   // only its word address is used
+                /* verilator lint_on UNUSED */
+                wire           r_in_take;
+                wire [31:0]    r_word_msb = {r_word[7:0], r_word[15:8], r_word[23:16], r_word[31:24]};
+                wire [RCW-1:0] r_skip = rfirst_reg ? {{(RCW-5){1'b0}}, rskip_reg, 3'b000} : {RCW{1'b0}};
+                localparam integer RK_I = RK;
+                localparam integer RAW2_I = 2 * RAW_BITS;
+                localparam [RCW-1:0] RK_W = RK_I[RCW-1:0];
+                localparam [RCW-1:0] RAW_W = RAW_BITS;
+                localparam [RCW-1:0] RAW2_W = RAW2_I[RCW-1:0];
+
+                ntc_bit_window #(.WIN(RWIN), .IN_BITS(32), .K(RK), .G(RG), .CW(RCW)) win_raw (
+                    .clk(clk), .rst(rst), .clear(jump),
+                    .in_data(r_word_msb), .in_valid(r_dv_reg), .in_allow(!rload_done_reg && !err_reg),
+                    .in_skip(r_skip), .in_take(r_in_take),
+                    .peek_k(r_peek_k), .peek(r_peek), .enough(r_enough),
+                    .take_en(word_out), .take_k(r_take_k), .cnt(r_cnt));
+
+                wire [BUF_LOG:0] rwa_next = jump ? r_start[BA-1:2] : stream_done ? awa_reg : rwa_reg + {{BUF_LOG{1'b0}}, r_in_take};
+                assign r_rd_addr = rwa_next[BUF_LOG-1:0];
+                assign r_keep = rload_done_reg ? aold_reg : rwa_reg;
+
+                always @(posedge clk) begin
+                    r_dv_reg <= rwa_next != wr_ptr_reg;
+                    rwa_reg <= rwa_next;
+                    if (jump) begin
+                        rlast_reg <= target_m1[BA-1:2];
+                        rload_done_reg <= VAR_RAW != 0 && rlen == {BA{1'b0}};   // an empty raw part
+                        rfirst_reg <= 1'b1;
+                        rskip_reg <= r_start[1:0];
+                    end else if (r_in_take) begin
                         rfirst_reg <= 1'b0;
                         if (rwa_reg == rlast_reg)
                             rload_done_reg <= 1'b1;
                     end
-                    if (a_word_step)   // LANES = 2: the window may still hold bits of the word before
-                        aold_reg <= LANES == 1 ? awa_reg : awa_reg - 1'b1;
-                end
-                if (stream_done)
-                    aold_reg <= awa_reg;
-                if (rst) begin
-                    rwa_reg <= {(BUF_LOG+1){1'b0}};
-                    rload_done_reg <= 1'b1;
-                    rfirst_reg <= 1'b0;
-                    r_dv_reg <= 1'b0;
-                    aold_reg <= {(BUF_LOG+1){1'b0}};
-                end
-            end
-
-            if (VAR_RAW == 0) begin : g_fixed
-                // RAW_BITS per word: the peek holds RK bits, the word's (or the pair's) at its top
-                /* verilator lint_off UNUSED */
-                wire unused_enough = r_enough;   // r_have counts RAW_BITS, not RK
-                /* verilator lint_on UNUSED */
-                assign r_peek_k = RK_W;
-                assign r_take_k = pair_fire ? RAW2_W : RAW_W;
-                assign r_have = r_cnt >= RAW_W;
-                assign r_have2 = r_cnt >= RAW2_W;
-                genvar rj;
-                for (rj = 0; rj < LANES; rj = rj + 1) begin : g_rbits
-                    assign r_bits[rj * RAW_BITS +: RAW_BITS] = r_peek[RK-1 - rj * RAW_BITS -: RAW_BITS];
-                end
-                assign r_bad = 1'b0;
-                wire [RK-1:0] pad_mask;
-                if (RK > LANES * RAW_BITS) begin : g_pad
-                    reg [2:0] rem_pad_reg;
-                    wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
-                    always @(posedge clk)
-                        if (jump)
-                            rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
-                    wire [6:0] m7 = ~(7'h7f >> pad);
-                    // the padding follows the step's last raw bits: one word's or (pair_fire) two words'
-                    if (LANES == 2) begin : g_pad2
-                        assign pad_mask = pair_fire ? {{(2 * RAW_BITS){1'b0}}, m7} : {{RAW_BITS{1'b0}}, m7, {RAW_BITS{1'b0}}};
-                    end else begin : g_pad1
-                        assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+                    if (rst) begin
+                        rwa_reg <= {(BUF_LOG+1){1'b0}};
+                        rload_done_reg <= 1'b1;
+                        rfirst_reg <= 1'b0;
+                        r_dv_reg <= 1'b0;
                     end
-                end else begin : g_nopad
-                    assign pad_mask = {RK{1'b0}};
                 end
-                assign r_pad_nz = (r_peek & pad_mask) != {RK{1'b0}};
-            end else begin : g_var
-                // Per-code raw bits: the word takes rb bits, which the peek shows right-aligned.
-                // rrem counts the bits of the raw part not yet taken (8 rlen at the jump). A word
-                // asking for more overruns the part: error (and the word goes out, so that nothing
-                // waits for bits that never come). In the clock after the chunk's last word (the
-                // core is then in S_RLEN, S_JUMP or S_FIN and takes no raw bits) the peek shows
-                // the rest of the part: fewer than 8 bits (they lie in the byte of the last raw
-                // bit, so the window holds them), all zero; else error.
-                wire [RB_BITS-1:0] rb = VAR_RAW == 1 ? rb_bits : {RB_BITS{1'b0}};
-                /* verilator lint_off UNUSED */
-                wire [RCW-1:0] unused_cnt = r_cnt;   // r_have comes from the window's `enough`
-                /* verilator lint_on UNUSED */
-                reg  [BA+2:0] rrem_reg;
-                reg           rend_reg;            // the chunk's last word went out last clock
-                wire          rover;               // the word's raw bits overrun the part
-                if (VAR_RAW == 1) begin : g_rover
-                    assign rover = {{(BA+3-RB_BITS){1'b0}}, rb} > rrem_reg;
-                end else begin : g_no_rover
-                    assign rover = 1'b0;             // no raw bits: nothing to overrun
+
+                if (VAR_RAW == 0) begin : g_fixed
+                    // RAW_BITS per word: the peek holds RK bits, the word's (or the pair's) at its top
+                    /* verilator lint_off UNUSED */
+                    wire unused_enough = r_enough;   // r_have counts RAW_BITS, not RK
+                    /* verilator lint_on UNUSED */
+                    assign r_peek_k = RK_W;
+                    assign r_take_k = pair_fire ? RAW2_W : RAW_W;
+                    assign r_have = r_cnt >= RAW_W;
+                    assign r_have2 = r_cnt >= RAW2_W;
+                    genvar rj;
+                    for (rj = 0; rj < LANES; rj = rj + 1) begin : g_rbits
+                        assign r_bits[rj * RAW_BITS +: RAW_BITS] = r_peek[RK-1 - rj * RAW_BITS -: RAW_BITS];
+                    end
+                    assign r_bad = 1'b0;
+                    wire [RK-1:0] pad_mask;
+                    if (RK > LANES * RAW_BITS) begin : g_pad
+                        reg [2:0] rem_pad_reg;
+                        wire [2:0] pad = 3'd0 - rem_pad_reg;   // padding bits after the last raw bits
+                        always @(posedge clk)
+                            if (jump)
+                                rem_pad_reg <= full_chunk ? 3'd0 : rem_lo[2:0] * RAW_BITS[2:0];
+                        wire [6:0] m7 = ~(7'h7f >> pad);
+                        // the padding follows the step's last raw bits: one word's or (pair_fire) two words'
+                        if (LANES == 2) begin : g_pad2
+                            assign pad_mask = pair_fire ? {{(2 * RAW_BITS){1'b0}}, m7} : {{RAW_BITS{1'b0}}, m7, {RAW_BITS{1'b0}}};
+                        end else begin : g_pad1
+                            assign pad_mask = {{RAW_BITS{1'b0}}, m7};
+                        end
+                    end else begin : g_nopad
+                        assign pad_mask = {RK{1'b0}};
+                    end
+                    assign r_pad_nz = (r_peek & pad_mask) != {RK{1'b0}};
+                end else begin : g_var
+                    // Per-code raw bits (VAR_RAW = 1): the word takes rb bits, which the peek shows right-aligned.
+                    // rrem counts the bits of the raw part not yet taken (8 rlen at the jump). A word
+                    // asking for more overruns the part: error (and the word goes out, so that nothing
+                    // waits for bits that never come). In the clock after the chunk's last word (the
+                    // core is then in S_RLEN, S_JUMP or S_FIN and takes no raw bits) the peek shows
+                    // the rest of the part: fewer than 8 bits (they lie in the byte of the last raw
+                    // bit, so the window holds them), all zero; else error.
+                    wire [RB_BITS-1:0] rb = rb_bits;
+                    /* verilator lint_off UNUSED */
+                    wire [RCW-1:0] unused_cnt = r_cnt;   // r_have comes from the window's `enough`
+                    /* verilator lint_on UNUSED */
+                    reg  [BA+2:0] rrem_reg;
+                    reg           rend_reg;            // the chunk's last word went out last clock
+                    wire          rover = {{(BA+3-RB_BITS){1'b0}}, rb} > rrem_reg; // the word's raw bits overrun the part
+                    wire [RAW_BITS-1:0] rmask = ~({RAW_BITS{1'b1}} << rb);
+                    wire [6:0]    pmask = ~(7'h7f << rrem_reg[2:0]);
+                    always @(posedge clk) begin
+                        if (jump)
+                            rrem_reg <= {rlen, 3'b000};
+                        else if (word_out)
+                            rrem_reg <= rrem_reg - {{(BA+3-RB_BITS){1'b0}}, rb};
+                        rend_reg <= word_out && chunk_end && !err_reg;
+                        if (rst)
+                            rend_reg <= 1'b0;
+                    end
+                    assign r_peek_k = rend_reg ? {{(RCW-3){1'b0}}, rrem_reg[2:0]} : {{(RCW-RB_BITS){1'b0}}, rb};
+                    assign r_take_k = {{(RCW-RB_BITS){1'b0}}, rb};
+                    assign r_have = r_enough || rover;
+                    assign r_have2 = 1'b0;
+                    assign r_bits = r_peek[RAW_BITS-1:0] & rmask;
+                    assign r_pad_nz = 1'b0;
+                    assign r_bad = (word_out && rover) ||
+                                   (rend_reg && (rrem_reg[BA+2:3] != {BA{1'b0}} || (r_peek[6:0] & pmask) != 7'd0));
                 end
-                wire [RAW_BITS-1:0] rmask = ~({RAW_BITS{1'b1}} << rb);
-                wire [6:0]    pmask = ~(7'h7f << rrem_reg[2:0]);
-                always @(posedge clk) begin
-                    if (jump)
-                        rrem_reg <= {rlen, 3'b000};
-                    else if (word_out)
-                        rrem_reg <= rrem_reg - {{(BA+3-RB_BITS){1'b0}}, rb};
-                    rend_reg <= word_out && chunk_end && !err_reg;
-                    if (rst)
-                        rend_reg <= 1'b0;
-                end
-                assign r_peek_k = rend_reg ? {{(RCW-3){1'b0}}, rrem_reg[2:0]} : {{(RCW-RB_BITS){1'b0}}, rb};
-                assign r_take_k = {{(RCW-RB_BITS){1'b0}}, rb};
-                assign r_have = r_enough || rover;
-                assign r_have2 = 1'b0;
-                assign r_bits = r_peek[RAW_BITS-1:0] & rmask;
-                assign r_pad_nz = 1'b0;
-                assign r_bad = (word_out && rover) ||
-                               (rend_reg && (rrem_reg[BA+2:3] != {BA{1'b0}} || (r_peek[6:0] & pmask) != 7'd0));
             end
         end
     endgenerate
