@@ -816,13 +816,26 @@ NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int lo
                             uint32_t *tmp)
 {
     int used = 0, best_log = -1;
-    double best = 0;
+    double best = 0, total = 0, entropy = 0;
     for (int s = 0; s < ncodes; s++)
-        used += count[s] > 0;
+        if (count[s] > 0) {
+            used++;
+            total += count[s];
+        }
+    /* The coded bits at any log are at least the counts' entropy (a cross-entropy against the
+     * normalized table is never below it), so a log whose cell price alone takes the total past
+     * the best so far, and every larger one, can be passed over. (Kept low by more than
+     * nt_ans_log2's error on both sums, so that it never skips a log that would have won.) */
+    for (int s = 0; s < ncodes; s++)
+        if (count[s] > 0)
+            entropy += count[s] * nt_ans_log2(total / count[s]);
+    entropy -= 1e-6 * total + 1;
     for (int log = log_min; log <= log_max; log++) {
         double bits;
         if (((int64_t)1 << log) < used)
             continue;
+        if (best_log >= 0 && entropy + NT_ANS_CELL_BITS * (double)((int64_t)1 << log) >= best)
+            break;
         if (nt_ans_normalize(count, ncodes, log, tmp) != 0)
             continue;
         bits = nt_ans_model_bits(tmp, ncodes, NULL);
