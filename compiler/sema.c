@@ -345,12 +345,12 @@ static void lower_split(lower *L)
     t->code_bits = nbits;
     t->ncodes = 1 << nbits;
     t->codes = xcalloc((size_t)t->ncodes, sizeof *t->codes);
-    t->raw_bits_max = t->raw_bits_min = wb - nbits;
     for (int k = 0; k < t->ncodes; k++) {
         t->codes[k].raw_bits = wb - nbits;
         t->codes[k].val = NT_VAL_NONE;
         t->codes[k].sign = 1;
     }
+    set_raw_bits_range(t);
 }
 
 /* ---------------------------------------------------------------- table form: codes { ... } */
