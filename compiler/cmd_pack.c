@@ -119,8 +119,6 @@ static int code_in_top16(const nt_type *t)
     return 1;
 }
 
-static int word_bytes_of(int bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8; }
-
 static nt_type *compile_one(const char *file, const char *src, size_t len)
 {
     nt_diag d;
@@ -205,25 +203,9 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
     }
     nsym = t->ncodes + 1;
     size = 1 << t->table_log;
-    memset(c, 0, sizeof *c);
-    user_raw_bits = calloc((size_t)nsym, 1);
-    if (!user_raw_bits)
+    if (!(user_raw_bits = malloc((size_t)nsym)))
         return -1;
-    for (int k = 0; k < t->ncodes; k++)
-        user_raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
-    c->word_bytes = word_bytes_of(t->word_bits);
-    c->word_bits = t->word_bits;
-    c->code_bits = nt_code_width(t);
-    c->ncodes = t->ncodes;
-    c->raw_bits = user_raw_bits;
-    c->raw_bits_max = t->raw_bits_max;
-    c->raw_bits_min = t->raw_bits_min;
-    c->coder = t->coder == NT_CODER_TANS ? 0 : 1;
-    c->log = t->table_log;
-    c->lanes = t->lanes;
-    c->block = t->block;
-    c->chunk = (uint32_t)nt_chunk_words(t);
-    c->adaptive = t->model == NT_MODEL_ADAPTIVE;
+    nt_codec_of_type(t, c, user_raw_bits);
     if (!c->adaptive) {
         uint32_t *scratch;
         if (!(user_norm = calloc((size_t)nsym, sizeof *user_norm)) || nt_static_norm(t, user_norm) != 0) {
@@ -301,7 +283,7 @@ static int pairs_setup(int with_ir)
         const builtin_t *b = &builtins[i];
         nt_type *t = with_ir ? compile_one(b->file, b->src, strlen(b->src)) : NULL;
         nt_pair *p = &pairs[i];
-        if (with_ir && (!t || !code_in_top16(t) || word_bytes_of(t->word_bits) != b->word_bytes ||
+        if (with_ir && (!t || !code_in_top16(t) || nt_word_bytes(t->word_bits) != b->word_bytes ||
                         t->ncodes != b->ncodes || t->raw_bits_min != t->raw_bits_max)) {
             nt_fatal("internal error: built-in pair %s", b->name);
             return -1;

@@ -272,24 +272,15 @@ int nt_cmd_quantize(int argc, char **argv)
         goto done;
 
     /* the coder of the type, with a model per tensor */
-    int wbytes = t->word_bits <= 8 ? 1 : t->word_bits <= 16 ? 2 : t->word_bits <= 32 ? 4 : 8;
-    uint8_t *raw_bits = calloc((size_t)t->ncodes + 1, 1);
-    for (int k = 0; k < t->ncodes; k++)
-        raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
+    int wbytes = nt_word_bytes(t->word_bits);
+    uint8_t *raw_bits = malloc((size_t)t->ncodes + 1);
     nt_ans_codec codec;
-    memset(&codec, 0, sizeof codec);
-    codec.word_bytes = wbytes;
-    codec.word_bits = t->word_bits;
-    codec.code_bits = nt_code_width(t);
-    codec.ncodes = t->ncodes;
-    codec.raw_bits = raw_bits;
-    codec.raw_bits_max = t->raw_bits_max;
-    codec.raw_bits_min = t->raw_bits_min;
-    codec.coder = t->coder == NT_CODER_TANS ? 0 : 1;
-    codec.log = t->table_log;
-    codec.lanes = t->lanes;
+    if (!raw_bits) {
+        nt_fatal("out of memory");
+        goto done;
+    }
+    nt_codec_of_type(t, &codec, raw_bits);
     codec.block = t->model == NT_MODEL_ADAPTIVE ? t->block : 0;
-    codec.chunk = (uint32_t)nt_chunk_words(t);
     codec.adaptive = 1;
 
     /* the largest finite value, which --scale maps the tensor's largest magnitude to */

@@ -20,7 +20,7 @@ static const char *word_ctype(int bits)
     return bits <= 8 ? "uint8_t" : bits <= 16 ? "uint16_t" : bits <= 32 ? "uint32_t" : "uint64_t";
 }
 
-static int word_bytes(int bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8; }
+int nt_word_bytes(int bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8; }
 
 /* Width of a code number in the stream (for escapes and model sections). */
 int nt_code_width(const nt_type *t)
@@ -33,6 +33,27 @@ int nt_chunk_words(const nt_type *t)
 {
     (void)t;
     return 1024;
+}
+
+void nt_codec_of_type(const nt_type *t, nt_ans_codec *c, uint8_t *raw_bits)
+{
+    for (int k = 0; k < t->ncodes; k++)
+        raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
+    raw_bits[t->ncodes] = 0;
+    memset(c, 0, sizeof *c);
+    c->word_bytes = nt_word_bytes(t->word_bits);
+    c->word_bits = t->word_bits;
+    c->code_bits = nt_code_width(t);
+    c->ncodes = t->ncodes;
+    c->raw_bits = raw_bits;
+    c->raw_bits_max = t->raw_bits_max;
+    c->raw_bits_min = t->raw_bits_min;
+    c->coder = t->coder == NT_CODER_TANS ? 0 : 1;
+    c->log = t->table_log;
+    c->lanes = t->lanes;
+    c->block = t->block;
+    c->chunk = (uint32_t)nt_chunk_words(t);
+    c->adaptive = t->model == NT_MODEL_ADAPTIVE;
 }
 
 /* ------------------------------------------------------------------ the static model */
@@ -371,6 +392,8 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     uint32_t *norm = NULL;
     uint16_t *sym_word = NULL;
     uint64_t *vals = NULL;
+    uint8_t *raw = NULL;
+    nt_ans_codec c;
     int rc = -1;
     if (!o.f) {
         nt_fatal("cannot write '%s': %s", path, strerror(errno));
@@ -399,10 +422,13 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     out(&o, " */\n\n");
     write_split_join(&o, t);
 
-    /* raw bits per symbol (the escape symbol last, with 0: its code's own count applies) */
-    for (int k = 0; k < t->ncodes; k++)
-        vals[k] = (uint64_t)t->codes[k].raw_bits;
-    vals[t->ncodes] = 0;
+    /* the codec description; raw bits per symbol (the escape symbol last, with 0: its code's own
+     * count applies) */
+    if (!(raw = malloc((size_t)nsym)))
+        goto done;
+    nt_codec_of_type(t, &c, raw);
+    for (int k = 0; k < nsym; k++)
+        vals[k] = raw[k];
     {
         char name[300];
         snprintf(name, sizeof name, "%s_raw_bits", n);
@@ -425,15 +451,9 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
 
     if (norm) {
         char name[300];
-        uint8_t *raw = malloc((size_t)nsym);
         uint32_t *scratch = calloc(NT_TANS_SCRATCH_WORDS(t->table_log, nsym), sizeof(uint32_t));
-        if (!raw || !scratch) {
-            free(raw);
-            free(scratch);
+        if (!scratch)
             goto done;
-        }
-        for (int k = 0; k < nsym; k++)
-            raw[k] = (uint8_t)vals[k];
         out(&o, "\n/* The static model: normalised counts (sum %d; the last is the escape for codes never\n"
                 " * seen while fitting), and the coder tables built from them. */\n", size);
         for (int k = 0; k < nsym; k++)
@@ -449,7 +469,6 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
                 free(dt);
                 free(state);
                 free(cs);
-                free(raw);
                 free(scratch);
                 goto done;
             }
@@ -475,7 +494,6 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
         } else {
             nt_rans_dcell *dt = malloc(sizeof(nt_rans_dcell) * (size_t)size);
             if (!dt) {
-                free(raw);
                 free(scratch);
                 goto done;
             }
@@ -488,24 +506,23 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
             out(&o, "\n};\n");
             free(dt);
         }
-        free(raw);
         free(scratch);
     }
 
     out(&o, "\nstatic const nt_ans_codec %s_codec = {\n", n);
-    out(&o, "    %d, /* word bytes */\n", word_bytes(t->word_bits));
-    out(&o, "    %d, /* word bits */\n", t->word_bits);
-    out(&o, "    %d, /* code width */\n", nt_code_width(t));
-    out(&o, "    %d, /* codes */\n", t->ncodes);
+    out(&o, "    %d, /* word bytes */\n", c.word_bytes);
+    out(&o, "    %d, /* word bits */\n", c.word_bits);
+    out(&o, "    %d, /* code width */\n", c.code_bits);
+    out(&o, "    %d, /* codes */\n", c.ncodes);
     out(&o, "    %s_raw_bits,\n", n);
-    out(&o, "    %d, /* raw bits, most */\n", t->raw_bits_max);
-    out(&o, "    %d, /* raw bits, fewest */\n", t->raw_bits_min);
-    out(&o, "    %d, /* coder: %s */\n", t->coder == NT_CODER_TANS ? 0 : 1, t->coder == NT_CODER_TANS ? "tANS" : "rANS");
-    out(&o, "    %d, /* %s */\n", t->table_log, t->coder == NT_CODER_TANS ? "table log" : "probability bits");
-    out(&o, "    %d, /* lanes */\n", t->lanes);
-    out(&o, "    %lluu, /* words per block (0: one block) */\n", (unsigned long long)t->block);
-    out(&o, "    %d, /* words per chunk */\n", nt_chunk_words(t));
-    out(&o, "    %d, /* adaptive */\n", t->model == NT_MODEL_ADAPTIVE);
+    out(&o, "    %d, /* raw bits, most */\n", c.raw_bits_max);
+    out(&o, "    %d, /* raw bits, fewest */\n", c.raw_bits_min);
+    out(&o, "    %d, /* coder: %s */\n", c.coder, c.coder == 0 ? "tANS" : "rANS");
+    out(&o, "    %d, /* %s */\n", c.log, c.coder == 0 ? "table log" : "probability bits");
+    out(&o, "    %d, /* lanes */\n", c.lanes);
+    out(&o, "    %lluu, /* words per block (0: one block) */\n", (unsigned long long)c.block);
+    out(&o, "    %u, /* words per chunk */\n", (unsigned)c.chunk);
+    out(&o, "    %d, /* adaptive */\n", c.adaptive);
     out(&o, "    0x%04x, /* fingerprint */\n", nt_fingerprint(t, norm));
     if (norm) {
         out(&o, "    %s_norm,\n", n);
@@ -546,6 +563,7 @@ done:
     free(norm);
     free(sym_word);
     free(vals);
+    free(raw);
     if (fclose(o.f) != 0 || o.err) {
         nt_fatal("cannot write '%s'", path);
         rc = -1;

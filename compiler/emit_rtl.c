@@ -242,8 +242,6 @@ static int model_build(rtl_model *m, const nt_type *t)
         nt_fatal("out of memory");
         return -1;
     }
-    for (int k = 0; k < t->ncodes; k++)
-        m->raw_bits[k] = (uint8_t)t->codes[k].raw_bits;
     int norm_err = nt_static_norm(t, m->norm);
     if (norm_err && t->model == NT_MODEL_ADAPTIVE) {
         /* no counts to draw model-drawn vectors from: every code (up to the table size) alike */
@@ -264,22 +262,8 @@ static int model_build(rtl_model *m, const nt_type *t)
         return -1;
     }
     free(scratch);
-    /* by member, as the codec description grows */
     nt_ans_codec *c = &m->codec;
-    memset(c, 0, sizeof *c);
-    c->word_bytes = t->word_bits <= 8 ? 1 : t->word_bits <= 16 ? 2 : t->word_bits <= 32 ? 4 : 8;
-    c->word_bits = t->word_bits;
-    c->code_bits = m->cw;
-    c->ncodes = t->ncodes;
-    c->raw_bits = m->raw_bits;
-    c->raw_bits_max = m->raw;
-    c->raw_bits_min = m->raw_min;
-    c->coder = 0;
-    c->log = t->table_log;
-    c->lanes = t->lanes;
-    c->block = t->block;
-    c->chunk = (uint32_t)nt_chunk_words(t);
-    c->adaptive = t->model == NT_MODEL_ADAPTIVE;
+    nt_codec_of_type(t, c, m->raw_bits); /* tANS: unsupported() turns rANS away */
     if (c->adaptive) { /* each stream carries its model; m->norm only draws vectors */
         c->fingerprint = nt_fingerprint(t, NULL);
     } else {

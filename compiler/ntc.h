@@ -176,6 +176,13 @@ int nt_fit_file(nt_type *t, const char *spec);
 int nt_chunk_words(const nt_type *t);
 /* Width in bits of a code number in the stream (escapes, model sections). */
 int nt_code_width(const nt_type *t);
+/* Bytes of a storage word of the given width in memory: 1, 2, 4 or 8. */
+int nt_word_bytes(int bits);
+struct nt_ans_codec;
+/* The codec description every coder of a type shares (generated C, pack --type, quantize, the RTL
+ * vectors): raw_bits receives ncodes + 1 counts (the escape's 0 last) and c points at it; no model
+ * tables and no fingerprint (they depend on the caller's model). */
+void nt_codec_of_type(const nt_type *t, struct nt_ans_codec *c, uint8_t *raw_bits);
 /* Normalised static counts, ncodes + 1 of them (the last: the escape). Returns 0 or -1. */
 int nt_static_norm(const nt_type *t, uint32_t *norm);
 /* The stream fingerprint of a type (norm: its static counts, or NULL for adaptive). */

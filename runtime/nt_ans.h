@@ -597,7 +597,7 @@ NT_FN void nt_rans_build_dtable(const uint32_t *norm, const uint8_t *raw_bits, i
 
 /* ------------------------------------------------------------------ the codec description */
 
-typedef struct {
+typedef struct nt_ans_codec {
     int word_bytes;             /* 1, 2, 4 or 8 */
     int word_bits;              /* the storage word's width; wider input words are rejected */
     int code_bits;              /* width of an escaped code in the stream */
