@@ -727,18 +727,33 @@ static int planes_promising(const uint8_t *lo, uint64_t n, uint8_t *tmp, size_t 
  * forced type is only used where it applies, and a pair that would code the words as one tried
  * before is skipped). With a tail (codec fp32_planes) each result is framed as the pair id (u8),
  * the stream size (u64), the stream, then the tail. A result is kept in s->out[*cur] (the two
- * buffers take turns) when it is smaller than length and than the one kept before. */
+ * buffers take turns) when it is smaller than length and than the one kept before; between two
+ * of this call alike in size, the pair listed first.
+ *
+ * The pairs are tried in the order of their bounds, and one whose bound alone already passes the
+ * size kept is not tried: no stream of a pair with one model for the n words is shorter than
+ * the words' order-0 entropy under its codes (a static code's length is at least the entropy;
+ * tANS's rounding moves a stream's length by far less than the 0.01 % + 64 bytes allowed for
+ * it). A pair with a model per block of fewer than n words can beat that bound and is always
+ * tried. The result is the one trying every pair in list order would keep. */
 static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, const double *bits, int forced,
                      const uint8_t *tail, size_t tail_size, uint64_t length, int *cur, int *have,
                      const uint8_t **payload, uint64_t *psize, int *codec)
 {
     const size_t head = tail ? PLANES_HEAD : 0;
-    int tried[NT_CONTAINER_MAX_PAIRS] = {0};
+    int tried[NT_CONTAINER_MAX_PAIRS] = {0}, order[NT_CONTAINER_MAX_PAIRS], kept = -1;
     double best = -1;
-    for (int k = 0; k < ps->n; k++)
+    for (int k = 0; k < ps->n; k++) {
+        int j = k;
         if (bits[k] >= 0 && ps->tab[k].p != ps->forced && (best < 0 || bits[k] < best))
             best = bits[k];
-    for (int k = 0; k < ps->n; k++) {
+        /* by bound, then in list order (an insertion sort: a handful of pairs) */
+        for (; j > 0 && bits[order[j - 1]] > bits[k]; j--)
+            order[j] = order[j - 1];
+        order[j] = k;
+    }
+    for (int o = 0; o < ps->n; o++) {
+        const int k = order[o];
         const nt_pair *p = ps->tab[k].p;
         /* room for the stored size: a result that does not fit is not worth keeping */
         const size_t cap = (size_t)length + 1024;
@@ -747,6 +762,9 @@ static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t
             continue;
         if (forced < 0 &&
             (p == ps->forced || bits[k] > best * 1.002 + 2048 * 8 || same_as_tried(ps, bits, tried, k, n)))
+            continue;
+        if (forced < 0 && *have >= 0 && (!p->block || p->block >= n) &&
+            bits[k] * (1 - 1e-4) / 8 - 64 + (double)(head + tail_size) > (double)*psize)
             continue;
         tried[k] = 1;
         if (grow(&s->out[*cur], &s->out_cap[*cur], head + cap + tail_size) != 0)
@@ -760,12 +778,13 @@ static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t
             memcpy(s->out[*cur] + head + r, tail, tail_size);
         }
         r += head + tail_size;
-        if (r < length && (*have < 0 || r < *psize)) {
+        if (r < length && (*have < 0 || r < *psize || (r == *psize && kept > k))) {
             *payload = s->out[*cur];
             *psize = r;
             *codec = tail ? NT_CONTAINER_CODEC_FP32_PLANES : p->id;
             *have = *cur;
             *cur ^= 1;
+            kept = k;
         }
     }
     return 0;
