@@ -618,31 +618,13 @@ static int load_le_words(const nt_tensor *x, int wb, void **out)
 
 static int vectors_from_file(vec_out *v, const rtl_model *m, const char *spec)
 {
-    char path[4096], err[512];
-    const char *tensor = NULL;
-    struct stat st;
+    char path[4096];
+    const char *tensor;
     nt_tensor_file f;
     int used = 0, rc = 0;
     const int wb = m->codec.word_bytes;
-    if (strlen(spec) >= sizeof path) {
-        nt_fatal("--vectors-from: path too long");
+    if (nt_open_words("--vectors-from", spec, wb, &f, path, sizeof path, &tensor) != 0)
         return -1;
-    }
-    strcpy(path, spec);
-    if (stat(path, &st) != 0) {
-        char *colon = strrchr(path, ':');
-        if (colon) {
-            *colon = 0;
-            tensor = spec + (colon - path) + 1;
-        }
-    }
-    if (nt_tensor_file_open(&f, path, 0, err, sizeof err) != 0) {
-        char err2[512];
-        if (nt_tensor_file_open(&f, path, wb, err2, sizeof err2) != 0) {
-            nt_fatal("--vectors-from: %s", err);
-            return -1;
-        }
-    }
     for (int i = 0; i < f.ntensors && rc == 0; i++) {
         const nt_tensor *x = &f.tensors[i];
         void *words = NULL;

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int word_bytes_of(int bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8; }
-
 static uint64_t load_le(const uint8_t *p, int bytes)
 {
     uint64_t v = 0;
@@ -60,18 +58,14 @@ static int count_tensor(nt_type *t, const nt_tensor *x, const char *file)
     return 0;
 }
 
-int nt_fit_file(nt_type *t, const char *spec)
+int nt_open_words(const char *opt, const char *spec, int wb, nt_tensor_file *f, char *path, size_t pathcap,
+                  const char **tensor)
 {
-    char path[4096], err[512];
-    const char *tensor = NULL;
+    char err[512];
     struct stat st;
-    nt_tensor_file f;
-    int used = 0, skipped = 0, rc = 0;
-    const int wb = word_bytes_of(t->word_bits);
-
-    /* FILE:TENSOR, unless the whole argument names a file. */
-    if (strlen(spec) >= sizeof path) {
-        nt_fatal("--fit: path too long");
+    *tensor = NULL;
+    if (strlen(spec) >= pathcap) {
+        nt_fatal("%s: path too long", opt);
         return -1;
     }
     strcpy(path, spec);
@@ -79,24 +73,37 @@ int nt_fit_file(nt_type *t, const char *spec)
         char *colon = strrchr(path, ':');
         if (colon) {
             *colon = 0;
-            tensor = spec + (colon - path) + 1;
+            *tensor = spec + (colon - path) + 1;
         }
     }
-    if (nt_tensor_file_open(&f, path, 0, err, sizeof err) != 0) {
+    if (nt_tensor_file_open(f, path, 0, err, sizeof err) != 0) {
         /* not a safetensors or npy file: read it as raw words of the type's width. A file that is
          * one (by its name, or by its first bytes) but is broken is an error, not raw words. */
         char err2[512];
         size_t pl = strlen(path);
         int named = (pl >= 12 && !strcmp(path + pl - 12, ".safetensors")) || (pl >= 4 && !strcmp(path + pl - 4, ".npy"));
         if (named || (!strstr(err, "not a safetensors or .npy file") && !strstr(err, "file too short"))) {
-            nt_fatal("--fit: %s", err);
+            nt_fatal("%s: %s", opt, err);
             return -1;
         }
-        if (nt_tensor_file_open(&f, path, wb, err2, sizeof err2) != 0) {
-            nt_fatal("--fit: %s", err);
+        if (nt_tensor_file_open(f, path, wb, err2, sizeof err2) != 0) {
+            nt_fatal("%s: %s", opt, err);
             return -1;
         }
     }
+    return 0;
+}
+
+int nt_fit_file(nt_type *t, const char *spec)
+{
+    char path[4096];
+    const char *tensor;
+    nt_tensor_file f;
+    int used = 0, skipped = 0, rc = 0;
+    const int wb = nt_word_bytes(t->word_bits);
+
+    if (nt_open_words("--fit", spec, wb, &f, path, sizeof path, &tensor) != 0)
+        return -1;
     for (int i = 0; i < f.ntensors && rc == 0; i++) {
         const nt_tensor *x = &f.tensors[i];
         if (tensor && strcmp(x->name, tensor))

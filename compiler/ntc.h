@@ -169,6 +169,14 @@ uint64_t nt_word_join(const nt_type *t, int code, uint64_t raw);
 /* Adds counts of the codes of every word of the file (all tensors, or one: "FILE:TENSOR") to
  * t->codes[].count. Returns 0, or -1 after printing an error. */
 int nt_fit_file(nt_type *t, const char *spec);
+struct nt_tensor_file;
+/* Opens the file of spec, "FILE[:TENSOR]" (the whole of spec when it names a file), for words of
+ * wb bytes: a safetensors or .npy file, else raw words of wb bytes; one that is a safetensors or
+ * .npy file by its name or its first bytes but is broken is an error. path (pathcap bytes) gets
+ * FILE, *tensor TENSOR or NULL. opt names the option in errors. Returns 0, or -1 after printing
+ * an error. */
+int nt_open_words(const char *opt, const char *spec, int wb, struct nt_tensor_file *f, char *path, size_t pathcap,
+                  const char **tensor);
 
 /* ---------------------------------------------------------------- emit_c.c */
 

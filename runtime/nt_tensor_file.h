@@ -45,7 +45,7 @@ typedef struct {
     const void *data;        /* points into the mapping; NOT necessarily aligned for the word type */
 } nt_tensor;
 
-typedef struct {
+typedef struct nt_tensor_file {
     char *path;
     int kind;                /* 0 safetensors, 1 npy, 2 raw */
     const uint8_t *map; uint64_t map_size;

@@ -11,7 +11,8 @@
 # - absurd requests, each refused with its own message before any large allocation (ntc runs
 #   under a 2 GiB address-space limit, or with ASan's allocation limit in a sanitized build):
 #   a container claiming a tensor of 2^40 elements, an index of 1 GiB, 2^40 segments; safetensors
-#   files whose data offsets or header length point past the end; a stream claiming 2^40 words.
+#   files whose data offsets or header length point past the end (pack, stats, --fit and
+#   --vectors-from, which does not read such a file as raw words); a stream claiming 2^40 words.
 #   (A .nt asking for table_log 30 is a diagnostics golden: tests/diagnostics/absurd_sizes.nt.)
 set -u
 SHARED=${1:-../shared}
@@ -148,7 +149,7 @@ import json, struct, sys
 h = json.dumps({"big": {"dtype": "BF16", "shape": [1 << 40], "data_offsets": [0, 1 << 41]}}).encode()
 open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + bytes(64))
 open(sys.argv[2], "wb").write(struct.pack("<Q", 1 << 40) + b"{}" + bytes(64))' "$W/past.safetensors" "$W/hlen.safetensors"
-for cmd in pack stats fit; do
+for cmd in pack stats fit vectors; do
     for f in past hlen; do
         if [ $f = past ]; then pat="tensor \"big\": data_offsets end 2199023255552 is past the end of the data area"; else
             pat="header length 1099511627776 exceeds file size"; fi
@@ -157,6 +158,9 @@ for cmd in pack stats fit; do
         stats) refused "ntc stats, safetensors $f the end of the file" "$pat" "$NTC" stats "$W/$f.safetensors" ;;
         fit) refused "ntc --fit, safetensors $f the end of the file" "$pat" \
             "$NTC" examples/bf16_lossless.nt --fit "$W/$f.safetensors" -o "$W/fit.$f" ;;
+        vectors) refused "ntc --vectors-from, safetensors $f the end of the file (not read as raw words)" \
+            "--vectors-from: .*$pat" "$NTC" examples/bf16_adaptive.nt --emit vectors \
+            --vectors-from "$W/$f.safetensors" -o "$W/vectors.$f" ;;
         esac
     done
 done
