@@ -1162,6 +1162,25 @@ NT_INLINE int nt_ans_encode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 
 /* ------------------------------------------------------------------ block decoder */
 
+/* The end of a word on the careful paths, after its state: an escaped code's number, the checks,
+ * then the word join(code, its raw bits) stored as word i0 + i of dst (i: its place in the
+ * chunk, which places a uniform raw width's bits). Returns 0 or an error code. */
+NT_INLINE int nt_ans_word_out(const nt_ans_codec *c, nt_bitr *r, nt_bitr *rr, int code, void *dst, size_t i0,
+                              size_t i, nt_join_fn join)
+{
+    if (code == c->ncodes) {
+        code = (int)nt_bitr_read(r, c->code_bits);
+        if (code >= c->ncodes)
+            return NT_ERR_CORRUPT_DATA;
+    }
+    if (nt_bitr_over(r))
+        return NT_ERR_SRC_TRUNCATED;
+    if (c->raw_bits_min == c->raw_bits_max)
+        rr->pos = (uint64_t)i * (uint64_t)c->raw_bits_max;
+    nt_store_word(dst, i0 + i, join(code, nt_bitr_read_wide(rr, c->raw_bits[code])), c->word_bytes);
+    return nt_bitr_over(rr) ? NT_ERR_CORRUPT_DATA : 0;
+}
+
 /* Decodes the n words of one block from src (avail bytes); *used is set to the bytes the block
  * took. Returns 0 or an error code (positive NT_ERR_*). */
 NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t, const uint8_t *src,
@@ -1353,20 +1372,10 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
             for (; i < i_stop; i++) {
                 uint32_t *x = &st[(i0 + i) % (size_t)lanes];
                 const nt_tans_dcell e = dt[*x];
-                int code = e.sym;
+                int code = e.sym, err;
                 *x = e.base + (uint32_t)nt_bitr_read(&r, e.nb);
-                if (code == esc) {
-                    code = (int)nt_bitr_read(&r, c->code_bits);
-                    if (code >= c->ncodes)
-                        return NT_ERR_CORRUPT_DATA;
-                }
-                if (nt_bitr_over(&r))
-                    return NT_ERR_SRC_TRUNCATED;
-                if (uniform)
-                    rr.pos = (uint64_t)i * (uint64_t)R;
-                nt_store_word(dst, i0 + i, join(code, nt_bitr_read_wide(&rr, c->raw_bits[code])), c->word_bytes);
-                if (nt_bitr_over(&rr))
-                    return NT_ERR_CORRUPT_DATA;
+                if ((err = nt_ans_word_out(c, &r, &rr, code, dst, i0, i, join)) != 0)
+                    return err;
             }
             if (i < nc)
                 goto again;
@@ -1377,22 +1386,12 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 uint32_t *px = &st[(i0 + i) % (size_t)lanes], x = *px;
                 const nt_rans_dcell e = dt[x & mask];
                 const uint32_t f = e.freq ? e.freq : (1u << 16);
-                int code = e.sym, nb;
+                int code = e.sym, nb, err;
                 x = f * (x >> log) + e.offset; /* x = f_s (x >> P) + slot - c_s */
                 nb = S - nt_ans_highbit32(x);
                 *px = (x << nb) | (uint32_t)nt_bitr_read(&r, nb);
-                if (code == esc) {
-                    code = (int)nt_bitr_read(&r, c->code_bits);
-                    if (code >= c->ncodes)
-                        return NT_ERR_CORRUPT_DATA;
-                }
-                if (nt_bitr_over(&r))
-                    return NT_ERR_SRC_TRUNCATED;
-                if (uniform)
-                    rr.pos = (uint64_t)i * (uint64_t)R;
-                nt_store_word(dst, i0 + i, join(code, nt_bitr_read_wide(&rr, c->raw_bits[code])), c->word_bytes);
-                if (nt_bitr_over(&rr))
-                    return NT_ERR_CORRUPT_DATA;
+                if ((err = nt_ans_word_out(c, &r, &rr, code, dst, i0, i, join)) != 0)
+                    return err;
             }
         }
         /* the ANS part ends exactly on a byte boundary; the raw part is zero-padded to one */
