@@ -181,8 +181,9 @@ static int bit_runs(const nt_type *t, int want_code, run_t *runs)
 
 static unsigned long long mask_of(int len) { return len >= 64 ? ~0ull : (1ull << len) - 1; }
 
-/* Expression that gathers runs from `src` (as uint64_t) into a value. */
-static void out_gather(out_t *o, const run_t *runs, int nruns, const char *src)
+/* Expression that moves runs of bits of `src` (as uint64_t): gathers them from their storage
+ * positions into a value (gather), or scatters a value's runs back to storage positions. */
+static void out_runs(out_t *o, const run_t *runs, int nruns, const char *src, int gather)
 {
     if (nruns == 0) {
         out(o, "0");
@@ -192,22 +193,8 @@ static void out_gather(out_t *o, const run_t *runs, int nruns, const char *src)
         const run_t *r = &runs[i];
         if (i)
             out(o, "\n        | ");
-        out(o, "(((%s >> %d) & 0x%llxu) << %d)", src, r->lo, mask_of(r->len), r->at);
-    }
-}
-
-/* Expression that scatters a value's runs back to storage positions. */
-static void out_scatter(out_t *o, const run_t *runs, int nruns, const char *src)
-{
-    if (nruns == 0) {
-        out(o, "0");
-        return;
-    }
-    for (int i = 0; i < nruns; i++) {
-        const run_t *r = &runs[i];
-        if (i)
-            out(o, "\n        | ");
-        out(o, "(((%s >> %d) & 0x%llxu) << %d)", src, r->at, mask_of(r->len), r->lo);
+        out(o, "(((%s >> %d) & 0x%llxu) << %d)", src, gather ? r->lo : r->at, mask_of(r->len),
+            gather ? r->at : r->lo);
     }
 }
 
@@ -284,9 +271,9 @@ static void write_split_join(out_t *o, const nt_type *t)
         out(o, "/* word -> code (the coded bits) and raw (every other bit, most significant first) */\n");
         out(o, "static int %s_split(uint64_t w, uint64_t *raw)\n{\n", n);
         out(o, "    *raw = ");
-        out_gather(o, raw_runs, nr, "w");
+        out_runs(o, raw_runs, nr, "w", 1);
         out(o, ";\n    return (int)(");
-        out_gather(o, code_runs, nc, "w");
+        out_runs(o, code_runs, nc, "w", 1);
         out(o, ");\n}\n\n");
         /* The raw bits go back with the cheapest of: one shift (one run); one multiply and mask
          * (when the runs' shifted copies of raw cannot overlap, so no carries); a table. */
@@ -328,14 +315,14 @@ static void write_split_join(out_t *o, const nt_type *t)
         }
         out(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n", n);
         out(o, "    uint64_t c = (uint64_t)code;\n    (void)c;\n    (void)raw;\n    return ");
-        out_scatter(o, code_runs, nc, "c");
+        out_runs(o, code_runs, nc, "c", 0);
         out(o, "\n        | ");
         if (mul_ok)
             out(o, "((raw * 0x%llxu) & 0x%llxu)", mul, mask);
         else if (lut)
             out(o, "%s_raw_scatter[raw]", n);
         else
-            out_scatter(o, raw_runs, nr, "raw");
+            out_runs(o, raw_runs, nr, "raw", 0);
         out(o, ";\n}\n\n");
     } else {
         /* Code k covers [first_k, first_k + 2^raw_bits_k): sorted firsts and a binary search. */
