@@ -316,32 +316,14 @@ static void pairs_teardown(void)
     user_free();
 }
 
+/* A type's source, as the container stores it: at most 1 MB, no NUL byte. */
 static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!f) {
-        nt_fatal("cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (1 << 20) || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        nt_fatal("cannot read '%s' (or larger than 1 MB)", path);
-        return NULL;
-    }
-    buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    size_t n;
+    char *buf = nt_read_source(path, &n);
+    if (buf && (n > (1 << 20) || strlen(buf) != n)) {
+        nt_fatal(n > (1 << 20) ? "'%s' is larger than 1 MB" : "'%s' holds a NUL byte", path);
         free(buf);
-        fclose(f);
-        nt_fatal("cannot read '%s'", path);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = 0;
-    if (strlen(buf) != (size_t)n) {
-        free(buf);
-        nt_fatal("'%s' holds a NUL byte", path);
         return NULL;
     }
     return buf;

@@ -44,28 +44,6 @@ static const char usage_quantize[] =
     "  --dequantize                write the dequantized values as F32 instead of the words\n"
     "  -q                          print the total only\n";
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (!f) {
-        nt_fatal("cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        buf[n] = 0;
-        *len = (size_t)n;
-    } else {
-        free(buf);
-        buf = NULL;
-        nt_fatal("cannot read '%s'", path);
-    }
-    fclose(f);
-    return buf;
-}
-
 static double half_to_double(uint16_t h)
 {
     int e = h >> 10 & 31, m = h & 1023;
@@ -233,7 +211,7 @@ int nt_cmd_quantize(int argc, char **argv)
     }
 
     size_t len = 0;
-    char *src = slurp(nt, &len);
+    char *src = nt_read_source(nt, &len);
     if (!src)
         return 1;
     nt_diag d;

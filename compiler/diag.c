@@ -1,5 +1,6 @@
 /*
- * diag.c — diagnostics: "file:line:col: error: message", the source line, a caret under the column.
+ * diag.c — diagnostics: "file:line:col: error: message", the source line, a caret under the column;
+ * and reading a source file whole (nt_read_source).
  *
  * Every phase reports through nt_error/nt_note so that the format is the same everywhere and the
  * error limit is counted in one place. After max_errors errors one "too many errors" line is printed
@@ -7,7 +8,10 @@
  */
 #include "ntc.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define NT_DEFAULT_MAX_ERRORS 20
 
@@ -103,4 +107,40 @@ void nt_fatal(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+char *nt_read_source(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        nt_fatal("cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            nt_fatal("out of memory reading '%s'", path);
+            return NULL;
+        }
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        cap *= 2;
+        char *nb = realloc(buf, cap + 1);
+        if (!nb)
+            free(buf);
+        buf = nb;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        nt_fatal("cannot read '%s'", path);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
 }

@@ -31,42 +31,6 @@ static const char usage[] =
     "\n"
     "Exit status: 0 on success, 1 on an error in the input, 2 on a usage error.\n";
 
-static char *read_whole_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        nt_fatal("cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            nt_fatal("out of memory reading '%s'", path);
-            return NULL;
-        }
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        cap *= 2;
-        char *nb = realloc(buf, cap + 1);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        nt_fatal("cannot read '%s'", path);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 static int mkdir_p(const char *dir)
 {
     char tmp[4096];
@@ -173,7 +137,7 @@ int main(int argc, char **argv)
     }
 
     size_t len = 0;
-    char *src = read_whole_file(input, &len);
+    char *src = nt_read_source(input, &len);
     if (!src)
         return 1;
 

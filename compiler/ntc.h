@@ -2,7 +2,7 @@
  * ntc.h — the one internal header of the numeric-type compiler.
  *
  * Sections, one per file of compiler/:
- *   diag.c     diagnostics (file:line:col: error: ..., source line, caret)
+ *   diag.c     diagnostics (file:line:col: error: ..., source line, caret); reading a source file
  *   lexer.l    tokens (flex, reentrant, bison-bridge)
  *   parser.y   grammar -> syntax tree (bison, pure, locations)
  *   sema.c     syntax tree -> the IR (nt_type: one code table), with checks
@@ -70,6 +70,9 @@ void nt_fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* The whole of a source file (any size, a pipe too), NUL-terminated; *len its bytes. NULL after
+ * printing an error. */
+char *nt_read_source(const char *path, size_t *len);
 
 /* ---------------------------------------------------------------- the IR */
 
