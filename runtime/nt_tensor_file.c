@@ -845,6 +845,16 @@ static void pws(pyp *q)
         q->p++;
 }
 
+/* After an item of a tuple or dict: blanks, then ',' (0: another item follows) or `close` (1: the
+ * end); -1 for anything else. */
+static int py_next(pyp *q, char close)
+{
+    pws(q);
+    if (q->p < q->e && (*q->p == ',' || *q->p == close))
+        return *q->p++ == ',' ? 0 : 1;
+    return -1;
+}
+
 /* A quoted Python string without escapes (numpy's keys and descrs need none). */
 static int pystr(pyp *q, char *out, size_t outsz)
 {
@@ -955,7 +965,7 @@ static int npy_parse(nt_tensor_file *f, const ectx *ec, const uint8_t *h, uint64
 {
     const uint8_t *m = f->map;
     uint64_t hend = f->header_size, itemsize = 0, need;
-    int have_descr = 0, have_fo = 0, have_shape = 0, fortran = 0;
+    int have_descr = 0, have_fo = 0, have_shape = 0, fortran = 0, more;
     char descr[64];
     nt_tensor t;
     pyp q;
@@ -1026,30 +1036,18 @@ static int npy_parse(nt_tensor_file *f, const ectx *ec, const uint8_t *h, uint64
                 if (q.p < q.e && *q.p == 'L') /* Python 2 long */
                     q.p++;
                 t.shape[t.ndim++] = x;
-                pws(&q);
-                if (q.p < q.e && *q.p == ',') {
-                    q.p++;
-                    continue;
-                }
-                if (q.p < q.e && *q.p == ')') {
-                    q.p++;
+                if ((more = py_next(&q, ')')) < 0)
+                    return fail(ec, "npy header: bad 'shape' tuple");
+                if (more)
                     break;
-                }
-                return fail(ec, "npy header: bad 'shape' tuple");
             }
         } else {
             return fail(ec, "npy header: unexpected key '%s'", key);
         }
-        pws(&q);
-        if (q.p < q.e && *q.p == ',') {
-            q.p++;
-            continue;
-        }
-        if (q.p < q.e && *q.p == '}') {
-            q.p++;
+        if ((more = py_next(&q, '}')) < 0)
+            return fail(ec, "npy header: expected ',' or '}'");
+        if (more)
             break;
-        }
-        return fail(ec, "npy header: expected ',' or '}'");
     }
     pws(&q);
     if (q.p != q.e)

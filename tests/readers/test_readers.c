@@ -599,6 +599,12 @@ static void test_malformed(void)
     expect_fail("npy bad descr", write_file("bd.npy", img, n), 0, "not understood");
     n = npy_image(img, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,) ", "abcd", 4);
     expect_fail("npy unterminated dict", write_file("ud.npy", img, n), 0, "expected ',' or '}'");
+    n = npy_image(img, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1 1), }", "abcd", 4);
+    expect_fail("npy shape without a comma", write_file("sc.npy", img, n), 0, "bad 'shape' tuple");
+    n = npy_image(img, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1", "abcd", 4);
+    expect_fail("npy shape unclosed", write_file("su.npy", img, n), 0, "bad 'shape' tuple");
+    n = npy_image(img, 1, "{'descr': '<f4', 'fortran_order': False 'shape': (1,)}", "abcd", 4);
+    expect_fail("npy dict without a comma", write_file("dc.npy", img, n), 0, "expected ',' or '}'");
 
     /* raw */
     expect_fail("raw not multiple", write_file("odd.raw", "abcdefg", 7), 2, "not a multiple of the word width 2");
