@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *word_ctype(int bits)
+const char *nt_word_ctype(int bits)
 {
     return bits <= 8 ? "uint8_t" : bits <= 16 ? "uint16_t" : bits <= 32 ? "uint32_t" : "uint64_t";
 }
@@ -118,17 +118,7 @@ uint16_t nt_fingerprint(const nt_type *t, const uint32_t *norm)
 
 /* ------------------------------------------------------------------ output helpers */
 
-typedef struct {
-    FILE *f;
-    int err;
-} out_t;
-
-static void out(out_t *o, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void out(out_t *o, const char *fmt, ...)
+void nt_outf(nt_out *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -138,12 +128,12 @@ static void out(out_t *o, const char *fmt, ...)
 }
 
 /* Prints an array of unsigned numbers, 12 to a line. */
-static void out_array_u(out_t *o, const char *ctype, const char *name, const uint64_t *v, size_t n)
+static void out_array_u(nt_out *o, const char *ctype, const char *name, const uint64_t *v, size_t n)
 {
-    out(o, "static const %s %s[%zu] = {", ctype, name, n);
+    nt_outf(o, "static const %s %s[%zu] = {", ctype, name, n);
     for (size_t i = 0; i < n; i++)
-        out(o, "%s%llu%s", i % 12 == 0 ? "\n    " : " ", (unsigned long long)v[i], i + 1 < n ? "," : "");
-    out(o, "\n};\n");
+        nt_outf(o, "%s%llu%s", i % 12 == 0 ? "\n    " : " ", (unsigned long long)v[i], i + 1 < n ? "," : "");
+    nt_outf(o, "\n};\n");
 }
 
 /* Runs of consecutive storage bits, most significant first: the bits of the code (want_code) or
@@ -183,46 +173,46 @@ static unsigned long long mask_of(int len) { return len >= 64 ? ~0ull : (1ull <<
 
 /* Expression that moves runs of bits of `src` (as uint64_t): gathers them from their storage
  * positions into a value (gather), or scatters a value's runs back to storage positions. */
-static void out_runs(out_t *o, const run_t *runs, int nruns, const char *src, int gather)
+static void out_runs(nt_out *o, const run_t *runs, int nruns, const char *src, int gather)
 {
     if (nruns == 0) {
-        out(o, "0");
+        nt_outf(o, "0");
         return;
     }
     for (int i = 0; i < nruns; i++) {
         const run_t *r = &runs[i];
         if (i)
-            out(o, "\n        | ");
-        out(o, "(((%s >> %d) & 0x%llxu) << %d)", src, gather ? r->lo : r->at, mask_of(r->len),
+            nt_outf(o, "\n        | ");
+        nt_outf(o, "(((%s >> %d) & 0x%llxu) << %d)", src, gather ? r->lo : r->at, mask_of(r->len),
             gather ? r->at : r->lo);
     }
 }
 
 /* ------------------------------------------------------------------ the header file */
 
-static void describe(out_t *o, const nt_type *t, const char *prefix)
+static void describe(nt_out *o, const nt_type *t, const char *prefix)
 {
-    out(o, "%s%d-bit storage word; ", prefix, t->word_bits);
+    nt_outf(o, "%s%d-bit storage word; ", prefix, t->word_bits);
     if (t->map == NT_MAP_SPLIT) {
-        out(o, "code = %d bit%s of the word (", t->code_bits, t->code_bits == 1 ? "" : "s");
+        nt_outf(o, "code = %d bit%s of the word (", t->code_bits, t->code_bits == 1 ? "" : "s");
         for (int k = 0; k < t->code_bits; k++)
-            out(o, "%s%d", k ? "," : "", t->code_pos[k]);
-        out(o, "), the other %d bits raw.\n", t->word_bits - t->code_bits);
+            nt_outf(o, "%s%d", k ? "," : "", t->code_pos[k]);
+        nt_outf(o, "), the other %d bits raw.\n", t->word_bits - t->code_bits);
     } else {
-        out(o, "%d codes, each a run of words, up to %d raw bits.\n", t->ncodes, t->raw_bits_max);
+        nt_outf(o, "%d codes, each a run of words, up to %d raw bits.\n", t->ncodes, t->raw_bits_max);
     }
-    out(o, "%s%s model, %s (%s %d), %d lane%s", prefix, t->model == NT_MODEL_STATIC ? "static" : "adaptive",
+    nt_outf(o, "%s%s model, %s (%s %d), %d lane%s", prefix, t->model == NT_MODEL_STATIC ? "static" : "adaptive",
         t->coder == NT_CODER_TANS ? "tANS" : "rANS", t->coder == NT_CODER_TANS ? "table_log" : "prob_bits",
         t->table_log, t->lanes, t->lanes == 1 ? "" : "s");
     if (t->model == NT_MODEL_ADAPTIVE)
-        out(o, t->block ? ", one model per block of %llu words" : ", one model per call",
+        nt_outf(o, t->block ? ", one model per block of %llu words" : ", one model per call",
             (unsigned long long)t->block);
-    out(o, ".\n");
+    nt_outf(o, ".\n");
 }
 
 static int write_header(const nt_type *t, const char *path, const char *src_file)
 {
-    out_t o = {fopen(path, "w"), 0};
+    nt_out o = {fopen(path, "w"), 0};
     const char *n = t->name;
     if (!o.f) {
         nt_fatal("cannot write '%s': %s", path, strerror(errno));
@@ -233,26 +223,26 @@ static int write_header(const nt_type *t, const char *path, const char *src_file
     for (i = 0; n[i] && i + 3 < sizeof guard; i++)
         guard[i] = (char)((n[i] >= 'a' && n[i] <= 'z') ? n[i] - 32 : n[i]);
     guard[i] = 0;
-    out(&o, "/* generated by ntc %s from %s; do not edit */\n", NTC_VERSION, src_file);
-    out(&o, "/*\n * %s: encoder and decoder.\n", n);
+    nt_outf(&o, "/* generated by ntc %s from %s; do not edit */\n", NTC_VERSION, src_file);
+    nt_outf(&o, "/*\n * %s: encoder and decoder.\n", n);
     describe(&o, t, " * ");
-    out(&o, " *\n * Errors are returned as (size_t) values that %s_is_error() recognises.\n */\n", n);
-    out(&o, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard, guard);
-    out(&o, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-    out(&o, "typedef %s %s_word_t;\n", word_ctype(t->word_bits), n);
-    out(&o, "#define %s_WORD_BITS %d /* the storage word's width: wider words are rejected */\n\n", guard,
+    nt_outf(&o, " *\n * Errors are returned as (size_t) values that %s_is_error() recognises.\n */\n", n);
+    nt_outf(&o, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard, guard);
+    nt_outf(&o, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    nt_outf(&o, "typedef %s %s_word_t;\n", nt_word_ctype(t->word_bits), n);
+    nt_outf(&o, "#define %s_WORD_BITS %d /* the storage word's width: wider words are rejected */\n\n", guard,
         t->word_bits);
-    out(&o, "/* Largest encoded size of n words, for sizing dst. */\n");
-    out(&o, "size_t %s_compress_bound(size_t n);\n", n);
-    out(&o, "/* Encodes n words; returns the bytes written, or an error. */\n");
-    out(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n);\n", n, n);
-    out(&o, "/* Decodes a whole stream into dst (room for n words); returns the words decoded, or an\n"
+    nt_outf(&o, "/* Largest encoded size of n words, for sizing dst. */\n");
+    nt_outf(&o, "size_t %s_compress_bound(size_t n);\n", n);
+    nt_outf(&o, "/* Encodes n words; returns the bytes written, or an error. */\n");
+    nt_outf(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n);\n", n, n);
+    nt_outf(&o, "/* Decodes a whole stream into dst (room for n words); returns the words decoded, or an\n"
             " * error (a stream holding more than n words is an error). */\n");
-    out(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size);\n", n, n);
-    out(&o, "int %s_is_error(size_t result);\n", n);
-    out(&o, "const char *%s_error_name(size_t result);\n\n", n);
+    nt_outf(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size);\n", n, n);
+    nt_outf(&o, "int %s_is_error(size_t result);\n", n);
+    nt_outf(&o, "const char *%s_error_name(size_t result);\n\n", n);
     o.err |= nt_emit_value(t, o.f, 1) != 0; /* value functions and bridge outputs (emit_value.c) */
-    out(&o, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+    nt_outf(&o, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
     if (fclose(o.f) != 0 || o.err) {
         nt_fatal("cannot write '%s'", path);
         return -1;
@@ -262,19 +252,19 @@ static int write_header(const nt_type *t, const char *path, const char *src_file
 
 /* ------------------------------------------------------------------ the source file */
 
-static void write_split_join(out_t *o, const nt_type *t)
+static void write_split_join(nt_out *o, const nt_type *t)
 {
     const char *n = t->name;
     if (t->map == NT_MAP_SPLIT) {
         run_t code_runs[NT_MAX_WORD_BITS], raw_runs[NT_MAX_WORD_BITS];
         int nc = bit_runs(t, 1, code_runs), nr = bit_runs(t, 0, raw_runs);
-        out(o, "/* word -> code (the coded bits) and raw (every other bit, most significant first) */\n");
-        out(o, "static int %s_split(uint64_t w, uint64_t *raw)\n{\n", n);
-        out(o, "    *raw = ");
+        nt_outf(o, "/* word -> code (the coded bits) and raw (every other bit, most significant first) */\n");
+        nt_outf(o, "static int %s_split(uint64_t w, uint64_t *raw)\n{\n", n);
+        nt_outf(o, "    *raw = ");
         out_runs(o, raw_runs, nr, "w", 1);
-        out(o, ";\n    return (int)(");
+        nt_outf(o, ";\n    return (int)(");
         out_runs(o, code_runs, nc, "w", 1);
-        out(o, ");\n}\n\n");
+        nt_outf(o, ");\n}\n\n");
         /* The raw bits go back with the cheapest of: one shift (one run); one multiply and mask
          * (when the runs' shifted copies of raw cannot overlap, so no carries); a table. */
         int raw_bits = t->word_bits - t->code_bits, mul_ok = nr > 1, lut = 0;
@@ -307,23 +297,23 @@ static void write_split_join(out_t *o, const nt_type *t)
                     tab[r] = v;
                 }
                 snprintf(name, sizeof name, "%s_raw_scatter", n);
-                out(o, "/* raw bits -> their places in the word */\n");
-                out_array_u(o, word_ctype(t->word_bits), name, tab, (size_t)1 << raw_bits);
-                out(o, "\n");
+                nt_outf(o, "/* raw bits -> their places in the word */\n");
+                out_array_u(o, nt_word_ctype(t->word_bits), name, tab, (size_t)1 << raw_bits);
+                nt_outf(o, "\n");
                 free(tab);
             }
         }
-        out(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n", n);
-        out(o, "    uint64_t c = (uint64_t)code;\n    (void)c;\n    (void)raw;\n    return ");
+        nt_outf(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n", n);
+        nt_outf(o, "    uint64_t c = (uint64_t)code;\n    (void)c;\n    (void)raw;\n    return ");
         out_runs(o, code_runs, nc, "c", 0);
-        out(o, "\n        | ");
+        nt_outf(o, "\n        | ");
         if (mul_ok)
-            out(o, "((raw * 0x%llxu) & 0x%llxu)", mul, mask);
+            nt_outf(o, "((raw * 0x%llxu) & 0x%llxu)", mul, mask);
         else if (lut)
-            out(o, "%s_raw_scatter[raw]", n);
+            nt_outf(o, "%s_raw_scatter[raw]", n);
         else
             out_runs(o, raw_runs, nr, "raw", 0);
-        out(o, ";\n}\n\n");
+        nt_outf(o, ";\n}\n\n");
     } else {
         /* Code k covers [first_k, first_k + 2^raw_bits_k): sorted firsts and a binary search. */
         int nc = t->ncodes;
@@ -358,13 +348,13 @@ static void write_split_join(out_t *o, const nt_type *t)
             snprintf(name, sizeof name, "%s_sorted_code", n);
             out_array_u(o, "uint16_t", name, order, (size_t)nc);
         }
-        out(o, "\n/* word -> code: the last run starting at or below w; raw = offset in the run */\n");
-        out(o, "static int %s_split(uint64_t w, uint64_t *raw)\n{\n", n);
-        out(o, "    int lo = 0, hi = %d;\n", nc - 1);
-        out(o, "    while (lo < hi) {\n        int mid = (lo + hi + 1) / 2;\n");
-        out(o, "        if (%s_sorted_first[mid] <= w)\n            lo = mid;\n        else\n            hi = mid - 1;\n    }\n", n);
-        out(o, "    *raw = w - %s_sorted_first[lo];\n    return %s_sorted_code[lo];\n}\n\n", n, n);
-        out(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n    return %s_first[code] + raw;\n}\n\n", n, n);
+        nt_outf(o, "\n/* word -> code: the last run starting at or below w; raw = offset in the run */\n");
+        nt_outf(o, "static int %s_split(uint64_t w, uint64_t *raw)\n{\n", n);
+        nt_outf(o, "    int lo = 0, hi = %d;\n", nc - 1);
+        nt_outf(o, "    while (lo < hi) {\n        int mid = (lo + hi + 1) / 2;\n");
+        nt_outf(o, "        if (%s_sorted_first[mid] <= w)\n            lo = mid;\n        else\n            hi = mid - 1;\n    }\n", n);
+        nt_outf(o, "    *raw = w - %s_sorted_first[lo];\n    return %s_sorted_code[lo];\n}\n\n", n, n);
+        nt_outf(o, "static uint64_t %s_join(int code, uint64_t raw)\n{\n    return %s_first[code] + raw;\n}\n\n", n, n);
         free(first);
         free(sorted);
         free(order);
@@ -373,7 +363,7 @@ static void write_split_join(out_t *o, const nt_type *t)
 
 static int write_source(const nt_type *t, const char *path, const char *src_file)
 {
-    out_t o = {fopen(path, "w"), 0};
+    nt_out o = {fopen(path, "w"), 0};
     const char *n = t->name;
     const int nsym = t->ncodes + 1, size = 1 << t->table_log;
     uint32_t *norm = NULL;
@@ -397,16 +387,16 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
         }
     }
 
-    out(&o, "/* generated by ntc %s from %s; do not edit */\n", NTC_VERSION, src_file);
-    out(&o, "#include \"%s.h\"\n\n", n);
-    out(&o, "/* ================================================================== the ntc ANS core */\n");
-    out(&o, "/* runtime/nt_ans.h, as built into ntc %s */\n", NTC_VERSION);
+    nt_outf(&o, "/* generated by ntc %s from %s; do not edit */\n", NTC_VERSION, src_file);
+    nt_outf(&o, "#include \"%s.h\"\n\n", n);
+    nt_outf(&o, "/* ================================================================== the ntc ANS core */\n");
+    nt_outf(&o, "/* runtime/nt_ans.h, as built into ntc %s */\n", NTC_VERSION);
     for (int i = 0; nt_embed_lines[i]; i++)
-        out(&o, "%s\n", nt_embed_lines[i]);
-    out(&o, "\n/* ================================================================== the type %s */\n", n);
-    out(&o, "/*\n");
+        nt_outf(&o, "%s\n", nt_embed_lines[i]);
+    nt_outf(&o, "\n/* ================================================================== the type %s */\n", n);
+    nt_outf(&o, "/*\n");
     describe(&o, t, " * ");
-    out(&o, " */\n\n");
+    nt_outf(&o, " */\n\n");
     write_split_join(&o, t);
 
     /* the codec description; raw bits per symbol (the escape symbol last, with 0: its code's own
@@ -432,7 +422,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
             vals[k] = sym_word[k] = (uint16_t)nt_word_join(t, k, 0);
         vals[t->ncodes] = sym_word[t->ncodes] = 0;
         snprintf(name, sizeof name, "%s_sym_word", n);
-        out(&o, "\n/* each symbol's part of the storage word: join(code, 0) */\n");
+        nt_outf(&o, "\n/* each symbol's part of the storage word: join(code, 0) */\n");
         out_array_u(&o, "uint16_t", name, vals, (size_t)nsym);
     }
 
@@ -441,7 +431,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
         uint32_t *scratch = calloc(NT_TANS_SCRATCH_WORDS(t->table_log, nsym), sizeof(uint32_t));
         if (!scratch)
             goto done;
-        out(&o, "\n/* The static model: normalised counts (sum %d; the last is the escape for codes never\n"
+        nt_outf(&o, "\n/* The static model: normalised counts (sum %d; the last is the escape for codes never\n"
                 " * seen while fitting), and the coder tables built from them. */\n", size);
         for (int k = 0; k < nsym; k++)
             vals[k] = norm[k];
@@ -459,22 +449,22 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
                 free(scratch);
                 goto done;
             }
-            out(&o, "\n/* decode cells {base, nb, 64 - nb (0: nb = 0 or the escape), sym, word}: state u decodes symbol sym (word: its part\n"
+            nt_outf(&o, "\n/* decode cells {base, nb, 64 - nb (0: nb = 0 or the escape), sym, word}: state u decodes symbol sym (word: its part\n"
                     " * of the storage word), then reads nb bits b and moves to state base + b */\n");
-            out(&o, "static const nt_tans_dcell %s_dt[%d] = {", n, size);
+            nt_outf(&o, "static const nt_tans_dcell %s_dt[%d] = {", n, size);
             for (int u = 0; u < size; u++)
-                out(&o, "%s{%u, %u, %u, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].base, dt[u].nb, dt[u].shr,
+                nt_outf(&o, "%s{%u, %u, %u, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].base, dt[u].nb, dt[u].shr,
                     dt[u].sym, dt[u].word, u + 1 < size ? "," : "");
-            out(&o, "\n};\n");
+            nt_outf(&o, "\n};\n");
             for (int u = 0; u < size; u++)
                 vals[u] = state[u];
             snprintf(name, sizeof name, "%s_state", n);
             out_array_u(&o, "uint32_t", name, vals, (size_t)size);
-            out(&o, "static const nt_tans_csym %s_csym[%d] = {", n, nsym);
+            nt_outf(&o, "static const nt_tans_csym %s_csym[%d] = {", n, nsym);
             for (int k = 0; k < nsym; k++)
-                out(&o, "%s{%ld, %luu}%s", k % 6 == 0 ? "\n    " : " ", (long)cs[k].find_state,
+                nt_outf(&o, "%s{%ld, %luu}%s", k % 6 == 0 ? "\n    " : " ", (long)cs[k].find_state,
                     (unsigned long)cs[k].delta_nb, k + 1 < nsym ? "," : "");
-            out(&o, "\n};\n");
+            nt_outf(&o, "\n};\n");
             free(dt);
             free(state);
             free(cs);
@@ -485,65 +475,65 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
                 goto done;
             }
             nt_rans_build_dtable(norm, raw, nsym, t->table_log, dt);
-            out(&o, "\n/* decode cells {sym, raw, 0, freq, offset} by slot */\n");
-            out(&o, "static const nt_rans_dcell %s_dt[%d] = {", n, size);
+            nt_outf(&o, "\n/* decode cells {sym, raw, 0, freq, offset} by slot */\n");
+            nt_outf(&o, "static const nt_rans_dcell %s_dt[%d] = {", n, size);
             for (int u = 0; u < size; u++)
-                out(&o, "%s{%u, %u, 0, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].sym, dt[u].raw, dt[u].freq,
+                nt_outf(&o, "%s{%u, %u, 0, %u, %u}%s", u % 4 == 0 ? "\n    " : " ", dt[u].sym, dt[u].raw, dt[u].freq,
                     dt[u].offset, u + 1 < size ? "," : "");
-            out(&o, "\n};\n");
+            nt_outf(&o, "\n};\n");
             free(dt);
         }
         free(scratch);
     }
 
-    out(&o, "\nstatic const nt_ans_codec %s_codec = {\n", n);
-    out(&o, "    %d, /* word bytes */\n", c.word_bytes);
-    out(&o, "    %d, /* word bits */\n", c.word_bits);
-    out(&o, "    %d, /* code width */\n", c.code_bits);
-    out(&o, "    %d, /* codes */\n", c.ncodes);
-    out(&o, "    %s_raw_bits,\n", n);
-    out(&o, "    %d, /* raw bits, most */\n", c.raw_bits_max);
-    out(&o, "    %d, /* raw bits, fewest */\n", c.raw_bits_min);
-    out(&o, "    %d, /* coder: %s */\n", c.coder, c.coder == 0 ? "tANS" : "rANS");
-    out(&o, "    %d, /* %s */\n", c.log, c.coder == 0 ? "table log" : "probability bits");
-    out(&o, "    %d, /* lanes */\n", c.lanes);
-    out(&o, "    %lluu, /* words per block (0: one block) */\n", (unsigned long long)c.block);
-    out(&o, "    %u, /* words per chunk */\n", (unsigned)c.chunk);
-    out(&o, "    %d, /* adaptive */\n", c.adaptive);
-    out(&o, "    0x%04x, /* fingerprint */\n", nt_fingerprint(t, norm));
+    nt_outf(&o, "\nstatic const nt_ans_codec %s_codec = {\n", n);
+    nt_outf(&o, "    %d, /* word bytes */\n", c.word_bytes);
+    nt_outf(&o, "    %d, /* word bits */\n", c.word_bits);
+    nt_outf(&o, "    %d, /* code width */\n", c.code_bits);
+    nt_outf(&o, "    %d, /* codes */\n", c.ncodes);
+    nt_outf(&o, "    %s_raw_bits,\n", n);
+    nt_outf(&o, "    %d, /* raw bits, most */\n", c.raw_bits_max);
+    nt_outf(&o, "    %d, /* raw bits, fewest */\n", c.raw_bits_min);
+    nt_outf(&o, "    %d, /* coder: %s */\n", c.coder, c.coder == 0 ? "tANS" : "rANS");
+    nt_outf(&o, "    %d, /* %s */\n", c.log, c.coder == 0 ? "table log" : "probability bits");
+    nt_outf(&o, "    %d, /* lanes */\n", c.lanes);
+    nt_outf(&o, "    %lluu, /* words per block (0: one block) */\n", (unsigned long long)c.block);
+    nt_outf(&o, "    %u, /* words per chunk */\n", (unsigned)c.chunk);
+    nt_outf(&o, "    %d, /* adaptive */\n", c.adaptive);
+    nt_outf(&o, "    0x%04x, /* fingerprint */\n", nt_fingerprint(t, norm));
     if (norm) {
-        out(&o, "    %s_norm,\n", n);
+        nt_outf(&o, "    %s_norm,\n", n);
         if (t->coder == NT_CODER_TANS)
-            out(&o, "    %s_dt,\n    %s_state,\n    %s_csym,\n    0,\n", n, n, n);
+            nt_outf(&o, "    %s_dt,\n    %s_state,\n    %s_csym,\n    0,\n", n, n, n);
         else
-            out(&o, "    0,\n    0,\n    0,\n    %s_dt,\n", n);
+            nt_outf(&o, "    0,\n    0,\n    0,\n    %s_dt,\n", n);
     } else {
-        out(&o, "    0,\n    0,\n    0,\n    0,\n    0,\n");
+        nt_outf(&o, "    0,\n    0,\n    0,\n    0,\n    0,\n");
     }
     if (sym_word)
-        out(&o, "    %s_sym_word\n", n);
+        nt_outf(&o, "    %s_sym_word\n", n);
     else
-        out(&o, "    0\n");
-    out(&o, "};\n\n");
+        nt_outf(&o, "    0\n");
+    nt_outf(&o, "};\n\n");
 
-    out(&o, "/* ================================================================== the API */\n\n");
+    nt_outf(&o, "/* ================================================================== the API */\n\n");
 
-    out(&o, "size_t %s_compress_bound(size_t n)\n{\n    return nt_ans_compress_bound(&%s_codec, n);\n}\n\n", n, n);
-    out(&o, "#if NT_DISPATCH_BMI2\n"
+    nt_outf(&o, "size_t %s_compress_bound(size_t n)\n{\n    return nt_ans_compress_bound(&%s_codec, n);\n}\n\n", n, n);
+    nt_outf(&o, "#if NT_DISPATCH_BMI2\n"
             "NT_TARGET_BMI2 static size_t %s_encode_bmi2(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n"
             "    return nt_ans_encode(&%s_codec, dst, dst_capacity, src, n, %s_split);\n}\n\n", n, n, n, n);
-    out(&o, "NT_TARGET_BMI2 static size_t %s_decode_bmi2(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n"
+    nt_outf(&o, "NT_TARGET_BMI2 static size_t %s_decode_bmi2(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n"
             "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n#endif\n\n", n, n, n, n);
-    out(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n", n, n);
-    out(&o, "#if NT_DISPATCH_BMI2\n    if (nt_ans_cpu_bmi2())\n"
+    nt_outf(&o, "size_t %s_encode(void *dst, size_t dst_capacity, const %s_word_t *src, size_t n)\n{\n", n, n);
+    nt_outf(&o, "#if NT_DISPATCH_BMI2\n    if (nt_ans_cpu_bmi2())\n"
             "        return %s_encode_bmi2(dst, dst_capacity, src, n);\n#endif\n", n);
-    out(&o, "    return nt_ans_encode(&%s_codec, dst, dst_capacity, src, n, %s_split);\n}\n\n", n, n);
-    out(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n", n, n);
-    out(&o, "#if NT_DISPATCH_BMI2\n    if (nt_ans_cpu_bmi2())\n"
+    nt_outf(&o, "    return nt_ans_encode(&%s_codec, dst, dst_capacity, src, n, %s_split);\n}\n\n", n, n);
+    nt_outf(&o, "size_t %s_decode(%s_word_t *dst, size_t n, const void *src, size_t src_size)\n{\n", n, n);
+    nt_outf(&o, "#if NT_DISPATCH_BMI2\n    if (nt_ans_cpu_bmi2())\n"
             "        return %s_decode_bmi2(dst, n, src, src_size);\n#endif\n", n);
-    out(&o, "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n\n", n, n);
-    out(&o, "int %s_is_error(size_t result)\n{\n    return nt_ans_is_error(result);\n}\n\n", n);
-    out(&o, "const char *%s_error_name(size_t result)\n{\n    return nt_ans_error_name(result);\n}\n", n);
+    nt_outf(&o, "    return nt_ans_decode(&%s_codec, dst, n, src, src_size, %s_join);\n}\n\n", n, n);
+    nt_outf(&o, "int %s_is_error(size_t result)\n{\n    return nt_ans_is_error(result);\n}\n\n", n);
+    nt_outf(&o, "const char *%s_error_name(size_t result)\n{\n    return nt_ans_error_name(result);\n}\n", n);
     o.err |= nt_emit_value(t, o.f, 0) != 0; /* value functions and bridge outputs (emit_value.c) */
     rc = 0;
 done:

@@ -19,7 +19,6 @@
 #include "value_embed.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,101 +142,68 @@ void nt_value_release(nt_vtype *vt)
 
 /* ------------------------------------------------------------------ output */
 
-typedef struct {
-    FILE *f;
-    int err;
-} vout;
-
-static void out(vout *o, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void out(vout *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (vfprintf(o->f, fmt, ap) < 0)
-        o->err = 1;
-    va_end(ap);
-}
-
-static const char *word_ctype(int bits)
-{
-    return bits <= 8 ? "uint8_t" : bits <= 16 ? "uint16_t" : bits <= 32 ? "uint32_t" : "uint64_t";
-}
-
-/* Width of a code number (as nt_code_width). */
-static int code_width(const nt_type *t)
-{
-    int w = 0;
-    while ((1 << w) < t->ncodes)
-        w++;
-    return w;
-}
-
 static const char *bridge_ctype(const nt_type *t)
 {
     switch (t->bridge) {
     case NT_BRIDGE_PAIR: return "uint64_t";
     case NT_BRIDGE_FP32: return "uint32_t";
     case NT_BRIDGE_FIXED: return "int32_t";
-    default: return word_ctype(t->word_bits);
+    default: return nt_word_ctype(t->word_bits);
     }
 }
 
-static int pair_fits(const nt_type *t) { return code_width(t) + t->raw_bits_max <= 64; }
+static int pair_fits(const nt_type *t) { return nt_code_width(t) + t->raw_bits_max <= 64; }
 
-static void emit_decls(vout *o, const nt_type *t)
+static void emit_decls(nt_out *o, const nt_type *t)
 {
     const char *n = t->name;
     int values = nt_has_values(t);
-    out(o, "/* ---- the bridge: what a compute engine takes from the decoder (spec/language.md) */\n\n");
-    out(o, "#define %s_CODES %d\n#define %s_CODE_WIDTH %d\n#define %s_RAW_BITS_MAX %d\n", n, t->ncodes, n,
-        code_width(t), n, t->raw_bits_max);
-    out(o, "/* The raw (code, bits) pair of a word, and back. */\n");
-    out(o, "int %s_to_pair(%s_word_t w, uint64_t *raw);\n", n, n);
-    out(o, "%s_word_t %s_from_pair(int code, uint64_t raw);\n", n, n);
+    nt_outf(o, "/* ---- the bridge: what a compute engine takes from the decoder (spec/language.md) */\n\n");
+    nt_outf(o, "#define %s_CODES %d\n#define %s_CODE_WIDTH %d\n#define %s_RAW_BITS_MAX %d\n", n, t->ncodes, n,
+        nt_code_width(t), n, t->raw_bits_max);
+    nt_outf(o, "/* The raw (code, bits) pair of a word, and back. */\n");
+    nt_outf(o, "int %s_to_pair(%s_word_t w, uint64_t *raw);\n", n, n);
+    nt_outf(o, "%s_word_t %s_from_pair(int code, uint64_t raw);\n", n, n);
     if (pair_fits(t))
-        out(o, "/* The pair as one bus word: code << %s_RAW_BITS_MAX | raw. */\n"
+        nt_outf(o, "/* The pair as one bus word: code << %s_RAW_BITS_MAX | raw. */\n"
                "uint64_t %s_to_pair_bits(%s_word_t w);\n", n, n, n);
     if (values) {
-        out(o, "\n/* Value functions. Rounding is to nearest, ties to the even storage word; ");
+        nt_outf(o, "\n/* Value functions. Rounding is to nearest, ties to the even storage word; ");
         if (t->format == NT_FMT_POSIT)
-            out(o, "posits round in\n * bit space, saturate at maxpos and never round to zero; NaN and infinities give NaR. ");
+            nt_outf(o, "posits round in\n * bit space, saturate at maxpos and never round to zero; NaN and infinities give NaR. ");
         else
-            out(o, "a value beyond\n * the largest finite one %s",
+            nt_outf(o, "a value beyond\n * the largest finite one %s",
                 t->overflow == NT_OVERFLOW_INF ? "rounds to infinity (IEEE). "
                 : t->overflow == NT_OVERFLOW_NAN ? "(or an infinity) gives NaN. "
                                                  : "(or an infinity) saturates to it. ");
-        out(o, "Exact, libc only (no libm). */\n");
-        out(o, "double %s_to_double(%s_word_t w);\n", n, n);
-        out(o, "float %s_to_float(%s_word_t w);\n", n, n);
-        out(o, "%s_word_t %s_from_double(double x);\n", n, n);
-        out(o, "%s_word_t %s_from_float(float x);\n", n, n);
-        out(o, "/* The bit pattern of the value as an IEEE binary32, rounded to nearest even. */\n");
-        out(o, "uint32_t %s_to_fp32(%s_word_t w);\n", n, n);
+        nt_outf(o, "Exact, libc only (no libm). */\n");
+        nt_outf(o, "double %s_to_double(%s_word_t w);\n", n, n);
+        nt_outf(o, "float %s_to_float(%s_word_t w);\n", n, n);
+        nt_outf(o, "%s_word_t %s_from_double(double x);\n", n, n);
+        nt_outf(o, "%s_word_t %s_from_float(float x);\n", n, n);
+        nt_outf(o, "/* The bit pattern of the value as an IEEE binary32, rounded to nearest even. */\n");
+        nt_outf(o, "uint32_t %s_to_fp32(%s_word_t w);\n", n, n);
     }
     if (t->bridge == NT_BRIDGE_FIXED)
-        out(o, "/* round(value * 2^%d) as a %d-bit two's complement integer, ties to even, saturating; NaN is 0. */\n"
+        nt_outf(o, "/* round(value * 2^%d) as a %d-bit two's complement integer, ties to even, saturating; NaN is 0. */\n"
                "int32_t %s_to_fixed(%s_word_t w);\n", t->bridge_frac, t->bridge_width, n, n);
-    out(o, "/* The type's bridge output ('bridge %s'), for n words. */\n",
+    nt_outf(o, "/* The type's bridge output ('bridge %s'), for n words. */\n",
         t->bridge == NT_BRIDGE_PAIR ? "pair" : t->bridge == NT_BRIDGE_FP32 ? "fp32"
                                          : t->bridge == NT_BRIDGE_FIXED ? "fixed" : "word");
-    out(o, "typedef %s %s_out_t;\n", bridge_ctype(t), n);
-    out(o, "void %s_bridge(%s_out_t *dst, const %s_word_t *src, size_t n);\n\n", n, n, n);
+    nt_outf(o, "typedef %s %s_out_t;\n", bridge_ctype(t), n);
+    nt_outf(o, "void %s_bridge(%s_out_t *dst, const %s_word_t *src, size_t n);\n\n", n, n, n);
 }
 
-static void emit_defs(vout *o, const nt_type *t)
+static void emit_defs(nt_out *o, const nt_type *t)
 {
     const char *n = t->name;
     int values = nt_has_values(t);
-    out(o, "\n/* ================================================================== the bridge */\n\n");
-    out(o, "int %s_to_pair(%s_word_t w, uint64_t *raw)\n{\n    return %s_split(w, raw);\n}\n\n", n, n, n);
-    out(o, "%s_word_t %s_from_pair(int code, uint64_t raw)\n{\n"
+    nt_outf(o, "\n/* ================================================================== the bridge */\n\n");
+    nt_outf(o, "int %s_to_pair(%s_word_t w, uint64_t *raw)\n{\n    return %s_split(w, raw);\n}\n\n", n, n, n);
+    nt_outf(o, "%s_word_t %s_from_pair(int code, uint64_t raw)\n{\n"
            "    return (%s_word_t)(code >= 0 && code < %d ? %s_join(code, raw) : 0);\n}\n\n", n, n, n, t->ncodes, n);
     if (pair_fits(t))
-        out(o, "uint64_t %s_to_pair_bits(%s_word_t w)\n{\n    uint64_t raw;\n    int code = %s_split(w, &raw);\n"
+        nt_outf(o, "uint64_t %s_to_pair_bits(%s_word_t w)\n{\n    uint64_t raw;\n    int code = %s_split(w, &raw);\n"
                "    return (uint64_t)code << %d | raw;\n}\n\n", n, n, n, t->raw_bits_max < 64 ? t->raw_bits_max : 0);
     if (values) {
         nt_vtype vt;
@@ -245,63 +211,63 @@ static void emit_defs(vout *o, const nt_type *t)
             o->err = 1;
             return;
         }
-        out(o, "/* ================================================================== the value engine */\n");
-        out(o, "/* runtime/nt_value.h, as built into ntc %s */\n", NTC_VERSION);
+        nt_outf(o, "/* ================================================================== the value engine */\n");
+        nt_outf(o, "/* runtime/nt_value.h, as built into ntc %s */\n", NTC_VERSION);
         for (int i = 0; nt_value_embed_lines[i]; i++)
-            out(o, "%s\n", nt_value_embed_lines[i]);
-        out(o, "\n/* per code: {kind, neg, raw bits, exponent bits, exponent shift, reverse, scale, lo, step} */\n");
-        out(o, "static const nt_vcode %s_vcodes[%d] = {\n", n, t->ncodes);
+            nt_outf(o, "%s\n", nt_value_embed_lines[i]);
+        nt_outf(o, "\n/* per code: {kind, neg, raw bits, exponent bits, exponent shift, reverse, scale, lo, step} */\n");
+        nt_outf(o, "static const nt_vcode %s_vcodes[%d] = {\n", n, t->ncodes);
         for (int k = 0; k < t->ncodes; k++) {
             const nt_vcode *c = &vt.codes[k];
-            out(o, "    {%u, %u, %u, %u, %u, %u, %d, %a, %a}%s\n", c->kind, c->neg, c->rbits, c->ebits, c->eshift,
+            nt_outf(o, "    {%u, %u, %u, %u, %u, %u, %d, %a, %a}%s\n", c->kind, c->neg, c->rbits, c->ebits, c->eshift,
                 c->rev, c->scale, c->lo, c->step, k + 1 < t->ncodes ? "," : "");
         }
-        out(o, "};\n");
+        nt_outf(o, "};\n");
         if (vt.nsegs) {
-            out(o, "/* the finite codes by value: {smallest, largest, code} */\n");
-            out(o, "static const nt_vseg %s_vsegs[%d] = {\n", n, vt.nsegs);
+            nt_outf(o, "/* the finite codes by value: {smallest, largest, code} */\n");
+            nt_outf(o, "static const nt_vseg %s_vsegs[%d] = {\n", n, vt.nsegs);
             for (int i = 0; i < vt.nsegs; i++)
-                out(o, "    {%a, %a, %d}%s\n", vt.segs[i].vmin, vt.segs[i].vmax, vt.segs[i].code,
+                nt_outf(o, "    {%a, %a, %d}%s\n", vt.segs[i].vmin, vt.segs[i].vmax, vt.segs[i].code,
                     i + 1 < vt.nsegs ? "," : "");
-            out(o, "};\n");
+            nt_outf(o, "};\n");
         }
-        out(o, "static const nt_vtype %s_vtype = {\n", n);
-        out(o, "    %d, %d, %s_vcodes, %d, %s%s,\n", vt.word_bits, vt.ncodes, n, vt.nsegs, vt.nsegs ? n : "0",
+        nt_outf(o, "static const nt_vtype %s_vtype = {\n", n);
+        nt_outf(o, "    %d, %d, %s_vcodes, %d, %s%s,\n", vt.word_bits, vt.ncodes, n, vt.nsegs, vt.nsegs ? n : "0",
             vt.nsegs ? "_vsegs" : "");
-        out(o, "    %d, /* overflow: %s */\n", vt.overflow,
+        nt_outf(o, "    %d, /* overflow: %s */\n", vt.overflow,
             vt.overflow == NT_OVF_INF ? "infinity" : vt.overflow == NT_OVF_NAN ? "NaN" : "saturate");
-        out(o, "    %d, %d, /* posit n, es */\n", vt.posit_n, vt.posit_es);
-        out(o, "    {%d, %d}, {%d, %d}, {%d, %d}, /* has NaN, infinity, zero: positive, negative */\n", vt.has_nan[0],
+        nt_outf(o, "    %d, %d, /* posit n, es */\n", vt.posit_n, vt.posit_es);
+        nt_outf(o, "    {%d, %d}, {%d, %d}, {%d, %d}, /* has NaN, infinity, zero: positive, negative */\n", vt.has_nan[0],
             vt.has_nan[1], vt.has_inf[0], vt.has_inf[1], vt.has_zero[0], vt.has_zero[1]);
-        out(o, "    {0x%llxu, 0x%llxu}, {0x%llxu, 0x%llxu}, {0x%llxu, 0x%llxu}, /* their words */\n",
+        nt_outf(o, "    {0x%llxu, 0x%llxu}, {0x%llxu, 0x%llxu}, {0x%llxu, 0x%llxu}, /* their words */\n",
             (unsigned long long)vt.nan_word[0], (unsigned long long)vt.nan_word[1],
             (unsigned long long)vt.inf_word[0], (unsigned long long)vt.inf_word[1],
             (unsigned long long)vt.zero_word[0], (unsigned long long)vt.zero_word[1]);
-        out(o, "    %s_split,\n    %s_join\n};\n\n", n, n);
+        nt_outf(o, "    %s_split,\n    %s_join\n};\n\n", n, n);
         nt_value_release(&vt);
-        out(o, "double %s_to_double(%s_word_t w)\n{\n    return nt_value_to_double(&%s_vtype, w);\n}\n\n", n, n, n);
-        out(o, "float %s_to_float(%s_word_t w)\n{\n    return (float)nt_value_to_double(&%s_vtype, w);\n}\n\n", n, n,
+        nt_outf(o, "double %s_to_double(%s_word_t w)\n{\n    return nt_value_to_double(&%s_vtype, w);\n}\n\n", n, n, n);
+        nt_outf(o, "float %s_to_float(%s_word_t w)\n{\n    return (float)nt_value_to_double(&%s_vtype, w);\n}\n\n", n, n,
             n);
-        out(o, "%s_word_t %s_from_double(double x)\n{\n    return (%s_word_t)nt_value_from_double(&%s_vtype, x);\n}\n\n",
+        nt_outf(o, "%s_word_t %s_from_double(double x)\n{\n    return (%s_word_t)nt_value_from_double(&%s_vtype, x);\n}\n\n",
             n, n, n, n);
-        out(o, "%s_word_t %s_from_float(float x)\n{\n    return (%s_word_t)nt_value_from_double(&%s_vtype, (double)x);\n}\n\n",
+        nt_outf(o, "%s_word_t %s_from_float(float x)\n{\n    return (%s_word_t)nt_value_from_double(&%s_vtype, (double)x);\n}\n\n",
             n, n, n, n);
-        out(o, "uint32_t %s_to_fp32(%s_word_t w)\n{\n    return nt_value_to_fp32(&%s_vtype, w);\n}\n\n", n, n, n);
+        nt_outf(o, "uint32_t %s_to_fp32(%s_word_t w)\n{\n    return nt_value_to_fp32(&%s_vtype, w);\n}\n\n", n, n, n);
         if (t->bridge == NT_BRIDGE_FIXED)
-            out(o, "int32_t %s_to_fixed(%s_word_t w)\n{\n    return (int32_t)nt_value_to_fixed(&%s_vtype, w, %d, %d);\n}\n\n",
+            nt_outf(o, "int32_t %s_to_fixed(%s_word_t w)\n{\n    return (int32_t)nt_value_to_fixed(&%s_vtype, w, %d, %d);\n}\n\n",
                 n, n, n, t->bridge_width, t->bridge_frac);
     }
-    out(o, "void %s_bridge(%s_out_t *dst, const %s_word_t *src, size_t n)\n{\n", n, n, n);
+    nt_outf(o, "void %s_bridge(%s_out_t *dst, const %s_word_t *src, size_t n)\n{\n", n, n, n);
     if (t->bridge == NT_BRIDGE_WORD)
-        out(o, "    for (size_t i = 0; i < n; i++)\n        dst[i] = src[i];\n}\n");
+        nt_outf(o, "    for (size_t i = 0; i < n; i++)\n        dst[i] = src[i];\n}\n");
     else
-        out(o, "    for (size_t i = 0; i < n; i++)\n        dst[i] = %s_%s(src[i]);\n}\n", n,
+        nt_outf(o, "    for (size_t i = 0; i < n; i++)\n        dst[i] = %s_%s(src[i]);\n}\n", n,
             t->bridge == NT_BRIDGE_PAIR ? "to_pair_bits" : t->bridge == NT_BRIDGE_FP32 ? "to_fp32" : "to_fixed");
 }
 
 int nt_emit_value(const nt_type *t, FILE *f, int header)
 {
-    vout o = { f, 0 };
+    nt_out o = { f, 0 };
     if (header)
         emit_decls(&o, t);
     else

@@ -187,8 +187,19 @@ int nt_open_words(const char *opt, const char *spec, int wb, struct nt_tensor_fi
 int nt_chunk_words(const nt_type *t);
 /* Width in bits of a code number in the stream (escapes, model sections). */
 int nt_code_width(const nt_type *t);
-/* Bytes of a storage word of the given width in memory: 1, 2, 4 or 8. */
+/* Bytes of a storage word of the given width in memory: 1, 2, 4 or 8; its C type. */
 int nt_word_bytes(int bits);
+const char *nt_word_ctype(int bits);
+/* Generated text: printf to f, err set on a failed write (checked once at the end). */
+typedef struct {
+    FILE *f;
+    int err;
+} nt_out;
+void nt_outf(nt_out *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 struct nt_ans_codec;
 /* The codec description every coder of a type shares (generated C, pack --type, quantize, the RTL
  * vectors): raw_bits receives ncodes + 1 counts (the escape's 0 last) and c points at it; no model
