@@ -211,7 +211,7 @@ int nt_cmd_quantize(int argc, char **argv)
     }
 
     size_t len = 0;
-    char *src = nt_read_source(nt, &len);
+    char *src = nt_read_source(nt, NT_SOURCE_MAX, &len);
     if (!src)
         return 1;
     nt_diag d;

@@ -109,7 +109,7 @@ void nt_fatal(const char *fmt, ...)
     va_end(ap);
 }
 
-char *nt_read_source(const char *path, size_t *len)
+char *nt_read_source(const char *path, size_t max, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -127,6 +127,12 @@ char *nt_read_source(const char *path, size_t *len)
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap)
             break;
+        if (n > max) {
+            free(buf);
+            fclose(f);
+            nt_fatal("'%s' is larger than %zu bytes: not a type description", path, max);
+            return NULL;
+        }
         cap *= 2;
         char *nb = realloc(buf, cap + 1);
         if (!nb)
@@ -138,6 +144,11 @@ char *nt_read_source(const char *path, size_t *len)
     if (err) {
         free(buf);
         nt_fatal("cannot read '%s'", path);
+        return NULL;
+    }
+    if (n > max) {
+        free(buf);
+        nt_fatal("'%s' is larger than %zu bytes: not a type description", path, max);
         return NULL;
     }
     buf[n] = 0;

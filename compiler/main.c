@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     }
 
     size_t len = 0;
-    char *src = nt_read_source(input, &len);
+    char *src = nt_read_source(input, NT_SOURCE_MAX, &len);
     if (!src)
         return 1;
 

@@ -70,9 +70,10 @@ void nt_fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
-/* The whole of a source file (any size, a pipe too), NUL-terminated; *len its bytes. NULL after
- * printing an error. */
-char *nt_read_source(const char *path, size_t *len);
+/* The whole of a source file (a pipe too) of at most max bytes, NUL-terminated; *len its bytes.
+ * NULL after printing an error. NT_SOURCE_MAX: the limit for a .nt file. */
+#define NT_SOURCE_MAX ((size_t)64 << 20)
+char *nt_read_source(const char *path, size_t max, size_t *len);
 
 /* ---------------------------------------------------------------- the IR */
 

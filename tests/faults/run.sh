@@ -12,7 +12,8 @@
 #   under a 2 GiB address-space limit, or with ASan's allocation limit in a sanitized build):
 #   a container claiming a tensor of 2^40 elements, an index of 1 GiB, 2^40 segments; safetensors
 #   files whose data offsets or header length point past the end (pack, stats, --fit and
-#   --vectors-from, which does not read such a file as raw words); a stream claiming 2^40 words.
+#   --vectors-from, which does not read such a file as raw words); a stream claiming 2^40 words;
+#   a type source that never ends (/dev/zero), for ntc and for pack --type.
 #   (A .nt asking for table_log 30 is a diagnostics golden: tests/diagnostics/absurd_sizes.nt.)
 set -u
 SHARED=${1:-../shared}
@@ -164,6 +165,10 @@ for cmd in pack stats fit vectors; do
         esac
     done
 done
+# a source that never ends: refused at the size limit, not read until memory runs out
+refused "ntc /dev/zero" "'/dev/zero' is larger than 67108864 bytes" "$NTC" /dev/zero --check
+refused "ntc pack --type /dev/zero" "'/dev/zero' is larger than 1048576 bytes" \
+    "$NTC" pack "$W/small.safetensors" --type /dev/zero -o "$W/zero.ntz"
 
 echo
 echo "faults: $pass passed, $fail failed, $skip skipped"
