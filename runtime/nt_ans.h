@@ -370,86 +370,102 @@ NT_FN double nt_ans_log2(double x)
     return e + 2.8853900817779268 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 / 11)))));
 }
 
-/* Scales counts (nsym of them, weights >= 0, not all zero) to integers summing to 2^log, every
- * nonzero count getting at least 1, minimising the coded size sum(count * -nt_ans_log2(norm / 2^log))
- * by greedy exchange. Deterministic. Returns 0, or -1 when more symbols are nonzero than the
- * table has cells. */
-NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *norm)
+/* Scales the counts of the used symbols (cnt[0 .. used-1], each > 0, in symbol order) to
+ * integers p[] summing to 2^log, each at least 1, minimising the coded size
+ * sum(cnt * -nt_ans_log2(p / 2^log)) by greedy exchange. Deterministic. Returns 0, or -1 when
+ * there are more symbols than the table has cells. */
+NT_FN int nt_ans_normalize_used(const double *cnt, int used, int log, uint32_t *p)
 {
     double total = 0;
-    int used = 0;
     int64_t sum = 0;
     const int64_t m = (int64_t)1 << log;
-    for (int s = 0; s < nsym; s++) {
-        if (count[s] > 0) {
-            total += count[s];
-            used++;
-        }
-    }
     if (used == 0 || used > m)
         return -1;
-    for (int s = 0; s < nsym; s++) {
-        norm[s] = 0;
-        if (count[s] > 0) {
-            double ideal = count[s] * (double)m / total;
-            int64_t p = (int64_t)(ideal + 0.5);
-            if (p < 1)
-                p = 1;
-            if (p > m)
-                p = m;
-            norm[s] = (uint32_t)p;
-            sum += p;
-        }
+    for (int i = 0; i < used; i++)
+        total += cnt[i];
+    for (int i = 0; i < used; i++) {
+        double ideal = cnt[i] * (double)m / total;
+        int64_t v = (int64_t)(ideal + 0.5);
+        if (v < 1)
+            v = 1;
+        if (v > m)
+            v = m;
+        p[i] = (uint32_t)v;
+        sum += v;
     }
-    /* Greedy exchange: the change of cost for one cell less or more is count * log(p / (p -+ 1)).
+    /* Greedy exchange: the change of cost for one cell less or more is cnt * log(p / (p -+ 1)).
      * Each step takes the symbol whose change costs least (the first such, in symbol order); only
-     * its own cost changes, so each used symbol's is kept in a list. */
+     * its own cost changes, so each symbol's is kept. */
     if (sum != m) {
         const int down = sum > m;
-        struct nt_norm_item {
-            double cost;
-            int sym;
-        } *it = (struct nt_norm_item *)malloc(sizeof *it * (size_t)used);
-        int k = 0;
-        if (!it)
+        double *cost = (double *)malloc(sizeof *cost * (size_t)used);
+        if (!cost)
             return -1;
-#define NT_NORM_COST(S)                                                                             \
-    (down ? count[S] * (nt_ans_log2((double)norm[S]) - nt_ans_log2((double)norm[S] - 1))            \
-          : count[S] * (nt_ans_log2((double)norm[S] + 1) - nt_ans_log2((double)norm[S])))
-        for (int s = 0; s < nsym; s++)
-            if (norm[s]) {
-                it[k].sym = s;
-                it[k].cost = down && norm[s] <= 1 ? 0 : NT_NORM_COST(s);
-                k++;
-            }
+#define NT_NORM_COST(I)                                                                             \
+    (down ? cnt[I] * (nt_ans_log2((double)p[I]) - nt_ans_log2((double)p[I] - 1))                    \
+          : cnt[I] * (nt_ans_log2((double)p[I] + 1) - nt_ans_log2((double)p[I])))
+        for (int i = 0; i < used; i++)
+            cost[i] = down && p[i] <= 1 ? 0 : NT_NORM_COST(i);
         while (sum != m) {
             int best = -1;
             double best_cost = 0;
-            for (k = 0; k < used; k++) {
-                const double c = it[k].cost;
-                if (down ? (norm[it[k].sym] > 1 && (best < 0 || c < best_cost)) : (best < 0 || c > best_cost)) {
-                    best = k;
+            for (int i = 0; i < used; i++) {
+                const double c = cost[i];
+                if (down ? (p[i] > 1 && (best < 0 || c < best_cost)) : (best < 0 || c > best_cost)) {
+                    best = i;
                     best_cost = c;
                 }
             }
             if (best < 0) {
-                free(it);
+                free(cost);
                 return -1;
             }
             if (down) {
-                norm[it[best].sym]--;
+                p[best]--;
                 sum--;
             } else {
-                norm[it[best].sym]++;
+                p[best]++;
                 sum++;
             }
-            if (!down || norm[it[best].sym] > 1)
-                it[best].cost = NT_NORM_COST(it[best].sym);
+            if (!down || p[best] > 1)
+                cost[best] = NT_NORM_COST(best);
         }
 #undef NT_NORM_COST
-        free(it);
+        free(cost);
     }
     return 0;
+}
+
+/* The used symbols of count[0 .. nsym-1] (count > 0), in order: their numbers in sym[] (may be
+ * NULL) and their counts in cnt[]. Returns how many. */
+NT_FN int nt_ans_used(const double *count, int nsym, int *sym, double *cnt)
+{
+    int used = 0;
+    for (int s = 0; s < nsym; s++)
+        if (count[s] > 0) {
+            if (sym)
+                sym[used] = s;
+            cnt[used++] = count[s];
+        }
+    return used;
+}
+
+/* nt_ans_normalize_used on count[0 .. nsym-1] (weights >= 0, not all zero), the unused symbols
+ * getting 0: norm[0 .. nsym-1]. */
+NT_FN int nt_ans_normalize(const double *count, int nsym, int log, uint32_t *norm)
+{
+    double *cnt = (double *)malloc(sizeof *cnt * (size_t)(nsym > 0 ? nsym : 1));
+    uint32_t *p = (uint32_t *)malloc(sizeof *p * (size_t)(nsym > 0 ? nsym : 1));
+    int r = -1;
+    if (cnt && p) {
+        const int used = nt_ans_used(count, nsym, NULL, cnt);
+        r = nt_ans_normalize_used(cnt, used, log, p);
+        for (int s = 0, i = 0; s < nsym && r == 0; s++)
+            norm[s] = count[s] > 0 ? p[i++] : 0;
+    }
+    free(cnt);
+    free(p);
+    return r;
 }
 
 /* ------------------------------------------------------------------ tANS tables */
@@ -719,26 +735,37 @@ NT_FN int nt_ans_sym_width(int ncodes)
     return ncodes > 1 ? nt_ans_highbit32((uint32_t)(ncodes - 1)) + 1 : 0;
 }
 
+/* A model section's size at each Exp-Golomb order k = 0 .. 7: eg[k] += the bits of v. */
+NT_INLINE void nt_ans_eg_add(int *eg, uint32_t v)
+{
+    for (int k = 0; k < 8; k++)
+        eg[k] += nt_eg_bits(v, k);
+}
+
+/* The smallest of eg[0 .. 7] and its order (the first on a tie). */
+NT_FN int nt_ans_eg_best(const int *eg, int *k_out)
+{
+    int best = 0;
+    for (int k = 1; k < 8; k++)
+        best = eg[k] < eg[best] ? k : best;
+    if (k_out)
+        *k_out = best;
+    return eg[best];
+}
+
 /* Size in bits of a model section for these counts, and the best Exp-Golomb order. */
 NT_FN int nt_ans_model_bits(const uint32_t *norm, int ncodes, int *k_out)
 {
-    int lo = 0, hi = ncodes - 1, w = nt_ans_sym_width(ncodes), best = INT_MAX, bestk = 0;
+    int lo = 0, hi = ncodes - 1, w = nt_ans_sym_width(ncodes), eg[8];
     while (lo < ncodes && !norm[lo])
         lo++;
     while (hi > lo && !norm[hi])
         hi--;
-    for (int k = 0; k < 8; k++) {
-        int bits = 4 + 2 * w + 3;
-        for (int s = lo; s < hi; s++)
-            bits += nt_eg_bits(norm[s], k);
-        if (bits < best) {
-            best = bits;
-            bestk = k;
-        }
-    }
-    if (k_out)
-        *k_out = bestk;
-    return best;
+    for (int k = 0; k < 8; k++)
+        eg[k] = 4 + 2 * w + 3;
+    for (int s = lo; s < hi; s++)
+        nt_ans_eg_add(eg, norm[s]);
+    return nt_ans_eg_best(eg, k_out);
 }
 
 /* Model section: log - 5 (4 bits), first code lo and last code hi (w bits each), k (3 bits),
@@ -812,45 +839,59 @@ NT_FN size_t nt_ans_model_read(const uint8_t *src, size_t size, uint32_t *norm, 
  * about 10 % faster for a container 0.17 % larger; on blocks of 64K words it rarely changes the
  * choice. */
 #define NT_ANS_CELL_BITS 0.5
-NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int log_min, uint32_t *norm,
-                            uint32_t *tmp)
+NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int log_min, uint32_t *norm)
 {
-    int used = 0, best_log = -1;
+    /* the used codes only: sym[], cnt[]; p[] and best_p[] their counts normalised */
+    void *mem = malloc(((sizeof(int) + sizeof(double) + 2 * sizeof(uint32_t)) * (size_t)(ncodes > 0 ? ncodes : 1)));
+    double *cnt = (double *)mem;
+    int *sym = (int *)(cnt + ncodes);
+    uint32_t *p = (uint32_t *)(sym + ncodes), *best_p = p + ncodes;
+    int used, best_log = -1, sw = nt_ans_sym_width(ncodes);
     double best = 0, total = 0, entropy = 0;
-    for (int s = 0; s < ncodes; s++)
-        if (count[s] > 0) {
-            used++;
-            total += count[s];
-        }
+    if (!mem)
+        return -1;
+    used = nt_ans_used(count, ncodes, sym, cnt);
+    for (int i = 0; i < used; i++)
+        total += cnt[i];
     /* The coded bits at any log are at least the counts' entropy (a cross-entropy against the
      * normalized table is never below it), so a log whose cell price alone takes the total past
      * the best so far, and every larger one, can be passed over. (Kept low by more than
      * nt_ans_log2's error on both sums, so that it never skips a log that would have won.) */
-    for (int s = 0; s < ncodes; s++)
-        if (count[s] > 0)
-            entropy += count[s] * nt_ans_log2(total / count[s]);
+    for (int i = 0; i < used; i++)
+        entropy += cnt[i] * nt_ans_log2(total / cnt[i]);
     entropy -= 1e-6 * total + 1;
     for (int log = log_min; log <= log_max; log++) {
         double bits;
+        int eg[8];
         if (((int64_t)1 << log) < used)
             continue;
         if (best_log >= 0 && entropy + NT_ANS_CELL_BITS * (double)((int64_t)1 << log) >= best)
             break;
-        if (nt_ans_normalize(count, ncodes, log, tmp) != 0)
+        if (nt_ans_normalize_used(cnt, used, log, p) != 0)
             continue;
-        bits = nt_ans_model_bits(tmp, ncodes, NULL);
-        for (int s = 0; s < ncodes; s++)
-            if (count[s] > 0)
-                bits += count[s] * ((double)log - nt_ans_log2((double)tmp[s]));
+        /* the model section (nt_ans_model_bits): codes sym[0] .. sym[used-1], the counts of all
+         * but the last, the unused ones between them as zeros */
+        for (int k = 0; k < 8; k++)
+            eg[k] = 4 + 2 * sw + 3 + (sym[used - 1] - sym[0] - (used - 1)) * nt_eg_bits(0, k);
+        for (int i = 0; i < used - 1; i++)
+            nt_ans_eg_add(eg, p[i]);
+        bits = nt_ans_eg_best(eg, NULL);
+        for (int i = 0; i < used; i++)
+            bits += cnt[i] * ((double)log - nt_ans_log2((double)p[i]));
         bits += NT_ANS_CELL_BITS * (double)((int64_t)1 << log);
         if (best_log < 0 || bits < best - 1e-9) {
             best = bits;
             best_log = log;
-            memcpy(norm, tmp, sizeof(uint32_t) * (size_t)ncodes);
+            memcpy(best_p, p, sizeof(uint32_t) * (size_t)used);
         }
     }
-    if (best_log >= 0)
-        norm[ncodes] = 0;
+    if (best_log >= 0) {
+        for (int s = 0; s <= ncodes; s++)
+            norm[s] = 0;
+        for (int i = 0; i < used; i++)
+            norm[sym[i]] = best_p[i];
+    }
+    free(mem);
     return best_log;
 }
 
@@ -1419,7 +1460,6 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 /* Scratch for building one block's tables from an adaptive model (or nothing, for static). */
 typedef struct {
     uint32_t *norm;             /* ncodes + 1 */
-    uint32_t *tmp;              /* ncodes + 1 */
     double *count;              /* ncodes + 1 */
     uint32_t *scratch;
     nt_tans_dcell *tans_dt;
@@ -1432,7 +1472,6 @@ typedef struct {
 NT_FN void nt_ans_work_free(nt_ans_work *w)
 {
     free(w->norm);
-    free(w->tmp);
     free(w->count);
     free(w->scratch);
     free(w->tans_dt);
@@ -1456,9 +1495,8 @@ NT_FN int nt_ans_work_alloc(nt_ans_work *w, const nt_ans_codec *c, int encoder)
         if (!w->norm || !w->scratch)
             goto fail;
         if (encoder) {
-            w->tmp = (uint32_t *)calloc(nsym, sizeof(uint32_t));
             w->count = (double *)calloc(nsym, sizeof(double));
-            if (!w->tmp || !w->count)
+            if (!w->count)
                 goto fail;
         }
         if (c->coder == 0) {
@@ -1545,7 +1583,7 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
                 uint64_t raw;
                 wk.count[split(nt_load_word(bsrc, i, c->word_bytes), &raw)] += 1;
             }
-            log = nt_ans_choose_log(wk.count, c->ncodes, c->log, c->coder == 0 ? 5 : 8, wk.norm, wk.tmp);
+            log = nt_ans_choose_log(wk.count, c->ncodes, c->log, c->coder == 0 ? 5 : 8, wk.norm);
             if (log < 0) {
                 res = NT_ERROR(GENERIC);
                 break;

@@ -444,6 +444,8 @@ typedef struct {
     const nt_pair *p;
     uint16_t *code;     /* 65536 */
     uint8_t *raw;       /* 65536 */
+    int same;           /* 1 + an earlier pair with the same codes and raw bits for every key (and
+                         * the same dtypes, word size and code count), whose bound it shares; 0 */
 } pair_tab_t;
 
 typedef struct {
@@ -496,6 +498,13 @@ static int pairs_tables(pairs_t *ps, unsigned mask, char *err, size_t errlen)
             t->code[k] = (uint16_t)(c < 0 ? 0 : c);
             t->raw[k] = (uint8_t)rb;
         }
+        for (int j = 0; j < i && !t->same; j++) {
+            const pair_tab_t *u = &ps->tab[j];
+            if (u->code && !u->same && u->p->dtypes == p->dtypes && u->p->word_bytes == p->word_bytes &&
+                u->p->ncodes == p->ncodes && memcmp(u->code, t->code, 65536 * sizeof *t->code) == 0 &&
+                memcmp(u->raw, t->raw, 65536) == 0)
+                t->same = j + 1;
+        }
     }
     return 0;
 }
@@ -544,10 +553,13 @@ static uint32_t key_of(const uint8_t *w, size_t i, int wb)
     return v;
 }
 
+/* Pairs whose codes seg_bounds counts in one pass over a small part's words. */
+#define SEG_PAIRS 4
+
 /* Per-thread scratch. */
 typedef struct {
     uint64_t *hist;     /* 65536 */
-    uint64_t *cc;       /* 4096 code counts */
+    uint64_t *cc;       /* SEG_PAIRS x 4096 code counts */
     uint8_t *aligned;   /* a part's words, when the mapping is not aligned for them */
     size_t aligned_cap;
     uint8_t *out[2];
@@ -571,7 +583,7 @@ static int scratch_init(scratch_t *s)
 {
     memset(s, 0, sizeof *s);
     s->hist = calloc(65536, sizeof *s->hist);
-    s->cc = calloc(4096, sizeof *s->cc);
+    s->cc = calloc((size_t)SEG_PAIRS * 4096, sizeof *s->cc);
     return s->hist && s->cc ? 0 : -1;
 }
 
@@ -585,44 +597,98 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
     return *p ? 0 : -1;
 }
 
+/* Counts the codes (cc[j]) and raw bits (r[j]) of m pairs' tables over n words of wb bytes. */
+static inline __attribute__((always_inline)) void count_codes(const uint8_t *w, uint64_t n, int wb, int m,
+                                                              const uint16_t *const *code,
+                                                              const uint8_t *const *raw, uint64_t *const *cc,
+                                                              uint64_t *r)
+{
+    /* (in locals, which the counts cannot alias: registers) */
+    const uint16_t *c0 = code[0], *c1 = code[m > 1], *c2 = code[m > 2 ? 2 : 0], *c3 = code[m > 3 ? 3 : 0];
+    const uint8_t *r0 = raw[0], *r1 = raw[m > 1], *r2 = raw[m > 2 ? 2 : 0], *r3 = raw[m > 3 ? 3 : 0];
+    uint64_t *n0 = cc[0], *n1 = cc[m > 1], *n2 = cc[m > 2 ? 2 : 0], *n3 = cc[m > 3 ? 3 : 0];
+    uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const uint32_t key = key_of(w, (size_t)i, wb);
+        n0[c0[key]]++;
+        s0 += r0[key];
+        if (m > 1) {
+            n1[c1[key]]++;
+            s1 += r1[key];
+        }
+        if (m > 2) {
+            n2[c2[key]]++;
+            s2 += r2[key];
+        }
+        if (m > 3) {
+            n3[c3[key]]++;
+            s3 += r3[key];
+        }
+    }
+    r[0] += s0;
+    r[m > 1] += s1;
+    r[m > 2 ? 2 : 0] += s2;
+    r[m > 3 ? 3 : 0] += s3;
+}
+
 /* Order-0 bounds (bits) of every applicable pair for n words of w; bits[k] < 0 when pair k does
  * not apply. Fills s->hist with the key histogram when want_hist (and leaves it filled). */
 static void seg_bounds(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
                        double *bits, int want_hist)
 {
-    int small = n < 32768 && !want_hist;
-    for (int k = 0; k < ps->n; k++)
-        bits[k] = -1;
-    if (!small) {
-        memset(s->hist, 0, 65536 * sizeof *s->hist);
-        for (uint64_t i = 0; i < n; i++)
-            s->hist[key_of(w, (size_t)i, wb)]++;
-    }
+    const int small = n < 32768 && !want_hist;
+    int ks[NT_CONTAINER_MAX_PAIRS], nk = 0; /* the pairs to count, none sharing another's bound */
     for (int k = 0; k < ps->n; k++) {
         const pair_tab_t *t = &ps->tab[k];
         const nt_pair *p = t->p;
-        double raw = 0;
-        if (!(p->dtypes & (1u << dt)) || p->word_bytes != wb || p->ncodes > 4096 || !t->code)
-            continue;
-        memset(s->cc, 0, (size_t)p->ncodes * sizeof *s->cc);
-        if (small) {
-            uint64_t r = 0;
-            for (uint64_t i = 0; i < n; i++) {
-                uint32_t key = key_of(w, (size_t)i, wb);
-                s->cc[t->code[key]]++;
-                r += t->raw[key];
+        bits[k] = -1;
+        if ((p->dtypes & (1u << dt)) && p->word_bytes == wb && p->ncodes <= 4096 && t->code && !t->same)
+            ks[nk++] = k;
+    }
+    if (small) {
+        /* one pass over the words counts the codes of up to SEG_PAIRS pairs at once */
+        for (int g = 0; g < nk; g += SEG_PAIRS) {
+            const int m = nk - g < SEG_PAIRS ? nk - g : SEG_PAIRS;
+            const uint16_t *code[SEG_PAIRS];
+            const uint8_t *raw[SEG_PAIRS];
+            uint64_t *cc[SEG_PAIRS], r[SEG_PAIRS] = {0};
+            for (int j = 0; j < m; j++) {
+                const pair_tab_t *t = &ps->tab[ks[g + j]];
+                code[j] = t->code;
+                raw[j] = t->raw;
+                cc[j] = s->cc + (size_t)j * 4096;
+                memset(cc[j], 0, (size_t)t->p->ncodes * sizeof *cc[j]);
             }
-            raw = (double)r;
-        } else {
+            /* (the word size and the number of pairs made constants, so that the loop unrolls) */
+#define SEG_COUNT(WB, M) count_codes(w, n, WB, M, code, raw, cc, r)
+            if (wb == 2)
+                m == 1 ? SEG_COUNT(2, 1) : m == 2 ? SEG_COUNT(2, 2) : m == 3 ? SEG_COUNT(2, 3) : SEG_COUNT(2, 4);
+            else
+                m == 1 ? SEG_COUNT(4, 1) : m == 2 ? SEG_COUNT(4, 2) : m == 3 ? SEG_COUNT(4, 3) : SEG_COUNT(4, 4);
+#undef SEG_COUNT
+            for (int j = 0; j < m; j++)
+                bits[ks[g + j]] = bound_from_counts(cc[j], ps->tab[ks[g + j]].p->ncodes, n, (double)r[j]);
+        }
+    } else {
+        memset(s->hist, 0, 65536 * sizeof *s->hist);
+        for (uint64_t i = 0; i < n; i++)
+            s->hist[key_of(w, (size_t)i, wb)]++;
+        for (int j = 0; j < nk; j++) {
+            const pair_tab_t *t = &ps->tab[ks[j]];
+            double raw = 0;
+            memset(s->cc, 0, (size_t)t->p->ncodes * sizeof *s->cc);
             for (uint32_t key = 0; key < 65536; key++) {
                 if (!s->hist[key])
                     continue;
                 s->cc[t->code[key]] += s->hist[key];
                 raw += (double)s->hist[key] * t->raw[key];
             }
+            bits[ks[j]] = bound_from_counts(s->cc, t->p->ncodes, n, raw);
         }
-        bits[k] = bound_from_counts(s->cc, p->ncodes, n, raw);
     }
+    for (int k = 0; k < ps->n; k++)
+        if (ps->tab[k].same && bits[ps->tab[k].same - 1] >= 0)
+            bits[k] = bits[ps->tab[k].same - 1];
 }
 
 /* Bytes no pair codes: one zstd frame (level 12 up to 1 MiB, else 3), kept if smaller. (Level 19
