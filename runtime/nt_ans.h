@@ -370,6 +370,27 @@ NT_FN double nt_ans_log2(double x)
     return e + 2.8853900817779268 * t * (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 / 11)))));
 }
 
+/* nt_ans_normalize_used's heap: moves heap[h] down to its place among heap[0 .. hn-1], a
+ * candidate going before another by the cheaper change of cost (down: the smaller; up: the
+ * larger), then by the lower symbol. */
+#define NT_NORM_BEFORE(A, B) (cost[A] != cost[B] ? (down ? cost[A] < cost[B] : cost[A] > cost[B]) : (A) < (B))
+NT_FN void nt_norm_sift(int *heap, int hn, int h, const double *cost, int down)
+{
+    for (;;) {
+        int c = 2 * h + 1, x;
+        if (c >= hn)
+            return;
+        if (c + 1 < hn && NT_NORM_BEFORE(heap[c + 1], heap[c]))
+            c++;
+        if (!NT_NORM_BEFORE(heap[c], heap[h]))
+            return;
+        x = heap[c];
+        heap[c] = heap[h];
+        heap[h] = x;
+        h = c;
+    }
+}
+
 /* Scales the counts of the used symbols (cnt[0 .. used-1], each > 0, in symbol order) to
  * integers p[] summing to 2^log, each at least 1, minimising the coded size
  * sum(cnt * -nt_ans_log2(p / 2^log)) by greedy exchange. Deterministic. Returns 0, or -1 when
@@ -395,31 +416,31 @@ NT_FN int nt_ans_normalize_used(const double *cnt, int used, int log, uint32_t *
     }
     /* Greedy exchange: the change of cost for one cell less or more is cnt * log(p / (p -+ 1)).
      * Each step takes the symbol whose change costs least (the first such, in symbol order); only
-     * its own cost changes, so each symbol's is kept. */
+     * its own cost changes. The candidates (going down, those with more than one cell) are kept
+     * in a binary heap ordered by (cost, symbol), so a step costs a log instead of a scan. */
     if (sum != m) {
         const int down = sum > m;
-        double *cost = (double *)malloc(sizeof *cost * (size_t)used);
+        double *cost = (double *)malloc((sizeof(double) + sizeof(int)) * (size_t)used);
+        int *heap = (int *)(cost + used), hn = 0;
         if (!cost)
             return -1;
 #define NT_NORM_COST(I)                                                                             \
     (down ? cnt[I] * (nt_ans_log2((double)p[I]) - nt_ans_log2((double)p[I] - 1))                    \
           : cnt[I] * (nt_ans_log2((double)p[I] + 1) - nt_ans_log2((double)p[I])))
         for (int i = 0; i < used; i++)
-            cost[i] = down && p[i] <= 1 ? 0 : NT_NORM_COST(i);
-        while (sum != m) {
-            int best = -1;
-            double best_cost = 0;
-            for (int i = 0; i < used; i++) {
-                const double c = cost[i];
-                if (down ? (p[i] > 1 && (best < 0 || c < best_cost)) : (best < 0 || c > best_cost)) {
-                    best = i;
-                    best_cost = c;
-                }
+            if (!down || p[i] > 1) {
+                cost[i] = NT_NORM_COST(i);
+                heap[hn++] = i;
             }
-            if (best < 0) {
+        for (int h = hn / 2; h-- > 0;)
+            nt_norm_sift(heap, hn, h, cost, down);
+        while (sum != m) {
+            int best;
+            if (hn == 0) {
                 free(cost);
                 return -1;
             }
+            best = heap[0];
             if (down) {
                 p[best]--;
                 sum--;
@@ -429,12 +450,16 @@ NT_FN int nt_ans_normalize_used(const double *cnt, int used, int log, uint32_t *
             }
             if (!down || p[best] > 1)
                 cost[best] = NT_NORM_COST(best);
+            else
+                heap[0] = heap[--hn];
+            nt_norm_sift(heap, hn, 0, cost, down);
         }
 #undef NT_NORM_COST
         free(cost);
     }
     return 0;
 }
+#undef NT_NORM_BEFORE
 
 /* The used symbols of count[0 .. nsym-1] (count > 0), in order: their numbers in sym[] (may be
  * NULL) and their counts in cnt[]. Returns how many. */
