@@ -555,6 +555,10 @@ static uint32_t key_of(const uint8_t *w, size_t i, int wb)
 
 /* Pairs whose codes seg_bounds counts in one pass over a small part's words. */
 #define SEG_PAIRS 4
+/* Below this many words, seg_bounds counts each word's codes directly (about 5 instructions a
+ * word and pair); from it, a histogram of the 65536 keys first (a 512 KiB clear, 2 a word, then
+ * about 8 a key and pair). */
+#define SEG_SMALL 131072
 
 /* Per-thread scratch. */
 typedef struct {
@@ -566,6 +570,7 @@ typedef struct {
     size_t out_cap[2];
     uint8_t *split;     /* codec fp32_planes: a part's high halves, then its two low byte planes */
     size_t split_cap;
+    ZSTD_CCtx *zc;      /* one zstd context for every frame (a new one each time costs its setup) */
 } scratch_t;
 
 static void scratch_free(scratch_t *s)
@@ -576,6 +581,7 @@ static void scratch_free(scratch_t *s)
     free(s->out[0]);
     free(s->out[1]);
     free(s->split);
+    ZSTD_freeCCtx(s->zc);
     memset(s, 0, sizeof *s);
 }
 
@@ -584,7 +590,8 @@ static int scratch_init(scratch_t *s)
     memset(s, 0, sizeof *s);
     s->hist = calloc(65536, sizeof *s->hist);
     s->cc = calloc((size_t)SEG_PAIRS * 4096, sizeof *s->cc);
-    return s->hist && s->cc ? 0 : -1;
+    s->zc = ZSTD_createCCtx();
+    return s->hist && s->cc && s->zc ? 0 : -1;
 }
 
 static int grow(uint8_t **p, size_t *cap, size_t need)
@@ -636,7 +643,7 @@ static inline __attribute__((always_inline)) void count_codes(const uint8_t *w, 
 static void seg_bounds(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
                        double *bits, int want_hist)
 {
-    const int small = n < 32768 && !want_hist;
+    const int small = n < SEG_SMALL && !want_hist;
     int ks[NT_CONTAINER_MAX_PAIRS], nk = 0; /* the pairs to count, none sharing another's bound */
     for (int k = 0; k < ps->n; k++) {
         const pair_tab_t *t = &ps->tab[k];
@@ -702,7 +709,7 @@ static int zstd_segment(scratch_t *s, const seg_t *sg, const uint8_t *src, const
         return 0;
     if (grow(&s->out[0], &s->out_cap[0], cap) != 0)
         return -1;
-    r = ZSTD_compress(s->out[0], cap, src, (size_t)sg->length, sg->length <= ((uint64_t)1 << 20) ? 12 : 3);
+    r = ZSTD_compressCCtx(s->zc, s->out[0], cap, src, (size_t)sg->length, sg->length <= ((uint64_t)1 << 20) ? 12 : 3);
     if (!ZSTD_isError(r) && r < sg->length) {
         *payload = s->out[0];
         *psize = r;
@@ -771,7 +778,7 @@ static void plane_join(const uint8_t *restrict hi, const uint8_t *restrict lo, u
  * over it): the cheap test before the whole part is tried (on weights trained in fp32 the low
  * planes are noise; where they are not, it is often only in some rows). tmp: 128 KiB + the
  * frame's bound of 64 KiB. */
-static int planes_promising(const uint8_t *lo, uint64_t n, uint8_t *tmp, size_t tmp_cap)
+static int planes_promising(ZSTD_CCtx *zc, const uint8_t *lo, uint64_t n, uint8_t *tmp, size_t tmp_cap)
 {
     const size_t k = n < 65536 ? (size_t)n : 65536, slice = k / 16;
     size_t total = 0;
@@ -780,7 +787,7 @@ static int planes_promising(const uint8_t *lo, uint64_t n, uint8_t *tmp, size_t 
         size_t r;
         for (size_t j = 0; j < 16; j++)
             memcpy(tmp + j * slice, plane + (size_t)((n - slice) * j / 15), slice);
-        r = ZSTD_compress(tmp + 16 * slice, tmp_cap - 16 * slice, tmp, 16 * slice, 1);
+        r = ZSTD_compressCCtx(zc, tmp + 16 * slice, tmp_cap - 16 * slice, tmp, 16 * slice, 1);
         total += ZSTD_isError(r) ? 16 * slice : r;
     }
     return total < 32 * slice - 32 * slice / 100;
@@ -874,9 +881,9 @@ static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uin
     lo = hi + 2 * n;
     zlo = lo + 2 * n;
     plane_split(w, n, hi, lo);
-    if (!planes_promising(lo, n, zlo, zcap))
+    if (!planes_promising(s->zc, lo, n, zlo, zcap))
         return 0;
-    z = ZSTD_compress(zlo, zcap, lo, (size_t)(2 * n), 3);
+    z = ZSTD_compressCCtx(s->zc, zlo, zcap, lo, (size_t)(2 * n), 3);
     if (ZSTD_isError(z) || z >= 2 * n)
         return 0;
     seg_bounds(ps, s, hi, n, NT_DT_BF16, 2, bits, 0);
