@@ -760,6 +760,14 @@ NT_FN int nt_ans_sym_width(int ncodes)
     return ncodes > 1 ? nt_ans_highbit32((uint32_t)(ncodes - 1)) + 1 : 0;
 }
 
+/* A model section's size at each Exp-Golomb order k = 0 .. 7, to start with: its fixed fields
+ * (log, lo, hi, k) and `zeros` counts of 0. */
+NT_INLINE void nt_ans_eg_init(int *eg, int ncodes, int zeros)
+{
+    for (int k = 0; k < 8; k++)
+        eg[k] = 4 + 2 * nt_ans_sym_width(ncodes) + 3 + zeros * nt_eg_bits(0, k);
+}
+
 /* A model section's size at each Exp-Golomb order k = 0 .. 7: eg[k] += the bits of v. */
 NT_INLINE void nt_ans_eg_add(int *eg, uint32_t v)
 {
@@ -781,13 +789,12 @@ NT_FN int nt_ans_eg_best(const int *eg, int *k_out)
 /* Size in bits of a model section for these counts, and the best Exp-Golomb order. */
 NT_FN int nt_ans_model_bits(const uint32_t *norm, int ncodes, int *k_out)
 {
-    int lo = 0, hi = ncodes - 1, w = nt_ans_sym_width(ncodes), eg[8];
+    int lo = 0, hi = ncodes - 1, eg[8];
     while (lo < ncodes && !norm[lo])
         lo++;
     while (hi > lo && !norm[hi])
         hi--;
-    for (int k = 0; k < 8; k++)
-        eg[k] = 4 + 2 * w + 3;
+    nt_ans_eg_init(eg, ncodes, 0);
     for (int s = lo; s < hi; s++)
         nt_ans_eg_add(eg, norm[s]);
     return nt_ans_eg_best(eg, k_out);
@@ -871,7 +878,7 @@ NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int lo
     double *cnt = (double *)mem;
     int *sym = (int *)(cnt + ncodes);
     uint32_t *p = (uint32_t *)(sym + ncodes), *best_p = p + ncodes;
-    int used, best_log = -1, sw = nt_ans_sym_width(ncodes);
+    int used, best_log = -1;
     double best = 0, total = 0, entropy = 0;
     if (!mem)
         return -1;
@@ -896,8 +903,7 @@ NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int lo
             continue;
         /* the model section (nt_ans_model_bits): codes sym[0] .. sym[used-1], the counts of all
          * but the last, the unused ones between them as zeros */
-        for (int k = 0; k < 8; k++)
-            eg[k] = 4 + 2 * sw + 3 + (sym[used - 1] - sym[0] - (used - 1)) * nt_eg_bits(0, k);
+        nt_ans_eg_init(eg, ncodes, sym[used - 1] - sym[0] - (used - 1));
         for (int i = 0; i < used - 1; i++)
             nt_ans_eg_add(eg, p[i]);
         bits = nt_ans_eg_best(eg, NULL);
