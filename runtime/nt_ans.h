@@ -516,38 +516,59 @@ typedef struct {
 } nt_tans_csym;
 
 /* The spread: symbol s goes to norm[s] cells, stepping through the table by a stride coprime with
- * its size. Fills spread[0 .. 2^log - 1]. Returns 0, or -1 if the counts do not fill the table. */
-NT_FN int nt_tans_spread(const uint32_t *norm, int nsym, int log, uint16_t *spread)
+ * its size. Fills spread[0 .. 2^log - 1]. seq (2^log + 4 entries) is scratch: the symbols are
+ * first written in order, four at a time with no test per symbol, then placed along the walk two
+ * at a time, which gives the cells the walk one symbol after another would. Returns 0, or -1 if
+ * the counts do not fill the table. */
+NT_FN int nt_tans_spread(const uint32_t *norm, int nsym, int log, uint16_t *spread, uint16_t *seq)
 {
     const uint32_t size = 1u << log, mask = size - 1;
     const uint32_t step = (size >> 1) + (size >> 3) + 3;
-    uint32_t pos = 0, filled = 0;
+    uint32_t p = 0, pos = 0;
     for (int s = 0; s < nsym; s++) {
-        for (uint32_t i = 0; i < norm[s]; i++) {
-            if (filled++ >= size)
-                return -1;
-            spread[pos] = (uint16_t)s;
-            pos = (pos + step) & mask;
+        uint32_t n = norm[s];
+        uint64_t four;
+        /* most codes of a wide code space are unused, in runs: four zero counts in one test */
+        if ((s & 3) == 0 && s + 4 <= nsym && (n | norm[s + 1] | norm[s + 2] | norm[s + 3]) == 0) {
+            s += 3;
+            continue;
         }
+        if (n > size - p)
+            return -1;
+        four = (uint64_t)s * 0x0001000100010001u;
+        memcpy(seq + p, &four, 8); /* (seq has 4 entries to spare) */
+        for (uint32_t i = 4; i < n; i += 4)
+            memcpy(seq + p + i, &four, 8);
+        p += n;
     }
-    /* The walk must come back to its start having visited every cell exactly once. */
-    return (filled == size && pos == 0) ? 0 : -1;
+    if (p != size)
+        return -1;
+    if (size == 1) {
+        spread[0] = seq[0];
+        return 0;
+    }
+    for (uint32_t u = 0; u < size; u += 2) {
+        spread[pos] = seq[u];
+        spread[(pos + step) & mask] = seq[u + 1];
+        pos = (pos + 2 * step) & mask;
+    }
+    return 0;
 }
 
 /* Builds the decode table from normalised counts (phase 1: spread; phase 2: decode cells).
  * sym_word (may be NULL) gives each symbol's part of the storage word. scratch:
  * NT_TANS_SCRATCH_WORDS(log, nsym) uint32_t. */
-#define NT_TANS_SCRATCH_WORDS(log, nsym) (((size_t)1 << (log)) / 2 + 1 + (size_t)(nsym))
+#define NT_TANS_SCRATCH_WORDS(log, nsym) (((size_t)1 << (log)) + 2 + (size_t)(nsym))
 NT_FN int nt_tans_build_dtable(const uint32_t *norm, const uint16_t *sym_word, int nsym, int log, nt_tans_dcell *dt,
                                uint32_t *scratch)
 {
     const uint32_t size = 1u << log;
-    uint16_t *spread = (uint16_t *)scratch;             /* size uint16 = size/2 uint32 */
-    uint32_t *next = scratch + (size / 2 + 1);          /* nsym */
-    if (nt_tans_spread(norm, nsym, log, spread) != 0)
+    uint16_t *spread = (uint16_t *)scratch;             /* size uint16 */
+    uint16_t *seq = spread + size;                      /* size + 4 uint16 */
+    uint32_t *next = scratch + size + 2;                /* nsym */
+    if (nt_tans_spread(norm, nsym, log, spread, seq) != 0)
         return -1;
-    for (int s = 0; s < nsym; s++)
-        next[s] = norm[s];
+    memcpy(next, norm, (size_t)nsym * sizeof *next);
     for (uint32_t u = 0; u < size; u++) {
         uint16_t s = spread[u];
         uint32_t x = next[s]++;               /* x in [norm, 2 norm) */
@@ -576,9 +597,9 @@ NT_FN int nt_tans_build_ctable(const uint32_t *norm, int nsym, int log, uint32_t
                                 nt_tans_csym *csym, uint32_t *scratch)
 {
     const uint32_t size = 1u << log;
-    uint16_t *spread = (uint16_t *)scratch;
-    uint32_t *cumul = scratch + (size / 2 + 1);
-    if (nt_tans_spread(norm, nsym, log, spread) != 0)
+    uint16_t *spread = (uint16_t *)scratch, *seq = spread + size; /* as in nt_tans_build_dtable */
+    uint32_t *cumul = scratch + size + 2;
+    if (nt_tans_spread(norm, nsym, log, spread, seq) != 0)
         return -1;
     {
         uint32_t c = 0;

@@ -953,6 +953,32 @@ static void release_pages(const uint8_t *p, uint64_t n)
 #endif
 }
 
+/* The pages of segments that follow one another in a map, given back together: one madvise a
+ * run of RELEASE_RUN bytes (or where the run breaks) instead of one a segment, which on a file of
+ * small tensors cost more than their table builds. Memory stays bounded by a run per thread. */
+#define RELEASE_RUN ((uint64_t)4 << 20)
+typedef struct {
+    const uint8_t *lo, *hi;
+} release_run;
+
+static void release_flush(release_run *r)
+{
+    if (r->hi > r->lo)
+        release_pages(r->lo, (uint64_t)(r->hi - r->lo));
+    r->lo = r->hi = NULL;
+}
+
+static void release_add(release_run *r, const uint8_t *p, uint64_t n)
+{
+    if (!r->hi || r->hi != p) {
+        release_flush(r);
+        r->lo = p;
+    }
+    r->hi = p + n;
+    if ((uint64_t)(r->hi - r->lo) >= RELEASE_RUN)
+        release_flush(r);
+}
+
 /* ------------------------------------------------------------------ progress */
 
 typedef struct {
@@ -1376,6 +1402,7 @@ static void *pack_worker(void *arg)
     pack_job *j = arg;
     scratch_t s;
     int ok = scratch_init(&s) == 0;
+    release_run rel = {NULL, NULL};
     for (;;) {
         uint64_t k;
         pthread_mutex_lock(&j->mu);
@@ -1416,13 +1443,14 @@ static void *pack_worker(void *arg)
         pthread_cond_broadcast(&j->cv);
         pthread_mutex_unlock(&j->mu);
         int werr = pwrite_all(j->fd, payload, psize, sg->payload_offset) != 0 ? errno : 0;
-        release_pages(src, sg->length);
+        release_add(&rel, src, sg->length);
         pthread_mutex_lock(&j->mu);
         if (werr)
             job_fail(j, "cannot write the container: %s", strerror(werr));
         progress_add(&j->pr, sg->length);
         pthread_mutex_unlock(&j->mu);
     }
+    release_flush(&rel);
     scratch_free(&s);
     return NULL;
 }
@@ -1723,6 +1751,7 @@ static void *unpack_worker(void *arg)
     unpack_job *j = arg;
     uint8_t *out = NULL, *tmp = NULL;
     size_t cap = 0, tmp_cap = 0;
+    release_run rel = {NULL, NULL};
     for (;;) {
         uint64_t k;
         pthread_mutex_lock(&j->mu);
@@ -1739,7 +1768,7 @@ static void *unpack_worker(void *arg)
         int werr = 0;
         if (bytes && j->fds && pwrite_all(j->fds[j->dst_off ? 0 : s->file], bytes, s->length, at) != 0)
             werr = errno;
-        release_pages(j->x->map + s->payload_offset, s->payload_size);
+        release_add(&rel, j->x->map + s->payload_offset, s->payload_size);
         pthread_mutex_lock(&j->mu);
         if (!bytes && !j->failed) {
             j->failed = 1;
@@ -1751,6 +1780,7 @@ static void *unpack_worker(void *arg)
         progress_add(&j->pr, s->length);
         pthread_mutex_unlock(&j->mu);
     }
+    release_flush(&rel);
     free(out);
     free(tmp);
     return NULL;

@@ -11,7 +11,8 @@
  *
  * Memory stays bounded whatever the size of the checkpoint: inputs and containers are mapped,
  * tensors are cut into parts of at most NT_CONTAINER_PART_BYTES, each thread holds one part's
- * buffers, and mapped pages are handed back to the kernel once a part is done.
+ * buffers, and mapped pages are handed back to the kernel once a part is done (the parts that
+ * follow one another in the map together, in runs of at most 4 MiB a thread).
  *
  * Errors: functions return 0 or -1 with a one-line message in err ("FILE: tensor 'NAME': ...").
  * C99 + POSIX threads; XXH3 from libxxhash.
