@@ -275,6 +275,19 @@ static nt_type *builtin_types[NBUILTINS];
 static nt_pair pairs[NBUILTINS + 1]; /* the last: a user type, when there is one */
 #define user_pair (pairs[NBUILTINS])
 
+/* The pair of the type a container carries (it was packed with --type), from its source; user
+ * points to the command's copy of the source, which lives until the command ends. */
+static int stored_type_pair(void *user, const char *source, const nt_pair **pair)
+{
+    char **src = user;
+    user_free(); /* (a type given with --type, or built for an earlier call) */
+    free(*src);
+    if (!(*src = strdup(source)) || user_setup("(type stored in the container)", *src, &user_pair) != 0)
+        return -1;
+    *pair = &user_pair;
+    return 0;
+}
+
 /* The built-in pairs. Decoding needs only their generated code; with_ir also compiles each
  * pair's type (its IR: the codes of words, block sizes), which choosing pairs and bounds need. */
 static int pairs_setup(int with_ir)
@@ -730,21 +743,9 @@ int nt_cmd_container(int argc, char **argv)
             status = 2;
             goto done;
         }
-        {
-            /* a container packed with --type carries the type's source: build it first */
-            char *src = NULL;
-            if (nt_container_type_source(inputs[0], &src, err, sizeof err) != 0) {
-                fprintf(stderr, "ntc unpack: error: %s\n", err);
-                goto done;
-            }
-            if (src) {
-                free(type_src);
-                type_src = src;
-                if (user_setup("(type stored in the container)", type_src, &user_pair) != 0)
-                    goto done;
-                opt.forced = &user_pair;
-            }
-        }
+        /* a container packed with --type carries the type's source: built when it is opened */
+        opt.type_pair = stored_type_pair;
+        opt.type_user = &type_src;
         if (check) {
             uint64_t n = 0;
             if (nt_container_check(inputs[0], &opt, &n, err, sizeof err) != 0) {

@@ -452,6 +452,8 @@ typedef struct {
     pair_tab_t tab[NT_CONTAINER_MAX_PAIRS];
     int n;
     const nt_pair *forced;
+    int (*type_pair)(void *user, const char *source, const nt_pair **pair);
+    void *type_user;
 } pairs_t;
 
 static void pairs_free(pairs_t *ps)
@@ -475,6 +477,27 @@ static int pairs_init(pairs_t *ps, const nt_pack_options *opt, char *err, size_t
             ps->tab[ps->n++].p = p;
     }
     ps->forced = opt ? opt->forced : NULL;
+    ps->type_pair = opt ? opt->type_pair : NULL;
+    ps->type_user = opt ? opt->type_user : NULL;
+    return 0;
+}
+
+/* Makes p the forced pair, in the place of the one there was. */
+static int pairs_force(pairs_t *ps, const nt_pair *p, char *err, size_t errlen)
+{
+    int k = 0;
+    while (k < ps->n && (!ps->forced || ps->tab[k].p != ps->forced))
+        k++;
+    if (k == ps->n) {
+        if (ps->n == NT_CONTAINER_MAX_PAIRS)
+            return errf(err, errlen, "too many coding pairs");
+        ps->n++;
+    }
+    free(ps->tab[k].code);
+    free(ps->tab[k].raw);
+    memset(&ps->tab[k], 0, sizeof ps->tab[k]);
+    ps->tab[k].p = p;
+    ps->forced = p;
     return 0;
 }
 
@@ -955,7 +978,8 @@ static void release_pages(const uint8_t *p, uint64_t n)
 
 /* The pages of segments that follow one another in a map, given back together: one madvise a
  * run of RELEASE_RUN bytes (or where the run breaks) instead of one a segment, which on a file of
- * small tensors cost more than their table builds. Memory stays bounded by a run per thread. */
+ * small tensors cost more than their table builds. A thread's last run stays until the map is
+ * closed: memory stays bounded by a run per thread. */
 #define RELEASE_RUN ((uint64_t)4 << 20)
 typedef struct {
     const uint8_t *lo, *hi;
@@ -1209,7 +1233,7 @@ static int index_inflate(index_t *x, const uint8_t *z, size_t zn, size_t raw)
 
 /* Opens a container: maps it, checks head, tail and the index checksum, parses and checks the
  * index (every file covered exactly by its segments, payloads inside the data area). */
-static int container_open(index_t *x, const char *path, const pairs_t *ps, char *err, size_t errlen)
+static int container_open(index_t *x, const char *path, pairs_t *ps, char *err, size_t errlen)
 {
     const uint8_t *m;
     uint64_t size, ioff, isize;
@@ -1266,6 +1290,14 @@ static int container_open(index_t *x, const char *path, const pairs_t *ps, char 
         memcpy(x->type_source, r.p + r.pos, (size_t)tsl);
         x->type_source[tsl] = 0;
         r.pos += (size_t)tsl;
+        if (ps && ps->type_pair) {
+            /* the segments it coded name its pair: build it before they are read */
+            const nt_pair *p = NULL;
+            if (ps->type_pair(ps->type_user, x->type_source, &p) != 0 || !p)
+                return errf(err, errlen, "%s: the type stored in the container does not build", path);
+            if (pairs_force(ps, p, err, errlen) != 0)
+                return -1;
+        }
     }
     x->files = calloc((size_t)(nfiles ? nfiles : 1), sizeof *x->files);
     x->segs = calloc((size_t)(nsegs ? nsegs : 1), sizeof *x->segs);
@@ -1450,7 +1482,7 @@ static void *pack_worker(void *arg)
         progress_add(&j->pr, sg->length);
         pthread_mutex_unlock(&j->mu);
     }
-    release_flush(&rel);
+    /* (the last run goes with the map) */
     scratch_free(&s);
     return NULL;
 }
@@ -1780,7 +1812,7 @@ static void *unpack_worker(void *arg)
         progress_add(&j->pr, s->length);
         pthread_mutex_unlock(&j->mu);
     }
-    release_flush(&rel);
+    /* (the last run goes with the map) */
     free(out);
     free(tmp);
     return NULL;
@@ -2030,20 +2062,6 @@ done:
 }
 
 /* ------------------------------------------------------------------ list */
-
-int nt_container_type_source(const char *path, char **source, char *err, size_t errlen)
-{
-    index_t x;
-    *source = NULL;
-    if (container_open(&x, path, NULL, err, errlen) != 0) {
-        index_free(&x);
-        return -1;
-    }
-    *source = x.type_source;
-    x.type_source = NULL;
-    index_free(&x);
-    return 0;
-}
 
 int nt_container_list(const char *path, char *err, size_t errlen)
 {

@@ -60,6 +60,11 @@ typedef struct {
     int npairs;
     const nt_pair *forced;      /* --type: use this pair for every tensor whose dtype it codes */
     const char *type_source;    /* the .nt text of the forced pair, carried in the container */
+    /* unpack and check, for a container packed with --type: builds the pair of the .nt source it
+     * carries, which then takes the place of `forced`; returns 0, or -1 with the reason already
+     * reported. NULL: the pairs given must decode it. */
+    int (*type_pair)(void *user, const char *source, const nt_pair **pair);
+    void *type_user;
 } nt_pack_options;
 
 /* Packs the inputs (safetensors or .npy files, any other file stored as bytes, or one directory
@@ -77,9 +82,6 @@ int nt_container_unpack(const char *path, const char *out_path, const char *tens
  * thread in memory); *bytes (if not NULL) gets the size of what unpack would write. Returns 0,
  * or -1 with a message naming the broken tensor in err. */
 int nt_container_check(const char *path, const nt_pack_options *opt, uint64_t *bytes, char *err, size_t errlen);
-
-/* The .nt source of the user type a container was packed with (--type), or *source = NULL. */
-int nt_container_type_source(const char *path, char **source, char *err, size_t errlen);
 
 /* Prints the index (one line per segment) to stdout. */
 int nt_container_list(const char *path, char *err, size_t errlen);

@@ -106,19 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     opt.progress = 0;
     opt.pairs = pairs;
     opt.npairs = NBUILTINS;
-    if (nt_container_type_source(in_path, &src, err, sizeof err) != 0) {
-        remove_tree(dir);
-        return 0;
-    }
-    if (src) {
-        if (user_setup("(type stored in the container)", src, &user_pair) != 0) {
-            user_free();
-            free(src);
-            remove_tree(dir);
-            return 0;
-        }
-        opt.forced = &user_pair;
-    }
+    opt.type_pair = stored_type_pair; /* as ntc unpack: a stored type is built when it is opened */
+    opt.type_user = &src;
     whole_ok = nt_container_unpack(in_path, out_path, NULL, &opt, err, sizeof err) == 0;
 
     /* one tensor, chosen by the input's size among those the index names */
