@@ -994,7 +994,7 @@ static void release_flush(release_run *r)
 
 static void release_add(release_run *r, const uint8_t *p, uint64_t n)
 {
-    if (!r->hi || r->hi != p) {
+    if (r->hi != p) {
         release_flush(r);
         r->lo = p;
     }
