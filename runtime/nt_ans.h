@@ -543,11 +543,7 @@ NT_FN int nt_tans_spread(const uint32_t *norm, int nsym, int log, uint16_t *spre
     }
     if (p != size)
         return -1;
-    if (size == 1) {
-        spread[0] = seq[0];
-        return 0;
-    }
-    for (uint32_t u = 0; u < size; u += 2) {
+    for (uint32_t u = 0; u < size; u += 2) { /* (size is even: table logs are 5 and up) */
         spread[pos] = seq[u];
         spread[(pos + step) & mask] = seq[u + 1];
         pos = (pos + 2 * step) & mask;
