@@ -1487,21 +1487,18 @@ static void *pack_worker(void *arg)
     return NULL;
 }
 
+/* Runs fn on n threads, the calling thread being one of them (its memory is already in use: a
+ * thread of its own would start with a fresh stack and allocator arena). */
 static int run_threads(int n, void *(*fn)(void *), void *arg)
 {
     pthread_t th[256];
     int started = 0;
-    if (n <= 1) {
-        fn(arg);
-        return 0;
-    }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n - 1; i++)
         if (pthread_create(&th[i], NULL, fn, arg) == 0)
             started++;
         else
             break;
-    if (started == 0)
-        fn(arg);
+    fn(arg);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     return 0;
