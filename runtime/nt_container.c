@@ -1487,8 +1487,8 @@ static void *pack_worker(void *arg)
     return NULL;
 }
 
-/* Runs fn on n threads, the calling thread being one of them (its memory is already in use: a
- * thread of its own would start with a fresh stack and allocator arena). */
+/* Runs fn on n threads (n >= 1), the calling thread being one of them rather than waiting for
+ * the others. */
 static int run_threads(int n, void *(*fn)(void *), void *arg)
 {
     pthread_t th[256];
