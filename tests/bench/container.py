@@ -87,7 +87,8 @@ def bench_ntc_check(path, threads):
     return size / os.path.getsize(z), None, size / td / 1e6, True
 
 
-def bench_cli(path, name, comp, decomp, ext, slow):
+def bench_cli(path, tool, comp, decomp, ext):
+    slow = tool in SLOW
     size = os.path.getsize(path)
     src = os.path.join(WORK, "in.bin")
     z = src + ext
@@ -168,13 +169,13 @@ def main():
             tools.append(("ntc", label, lambda th=th: bench_ntc(path, th)))
             tools.append(("ntc --check", label, lambda th=th: bench_ntc_check(path, th)))
         tools += [
-            ("zstd -3", "1 thread", lambda: bench_cli(path, "zstd3", ["zstd", "-q", "-3", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", False)),
-            ("zstd -3", "%d threads" % NCPU, lambda: bench_cli(path, "zstd3", ["zstd", "-q", "-3", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", False)),
-            ("zstd -19", "1 thread", lambda: bench_cli(path, "zstd19", ["zstd", "-q", "-19", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", True)),
-            ("zstd -19", "%d threads" % NCPU, lambda: bench_cli(path, "zstd19", ["zstd", "-q", "-19", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst", True)),
-            ("xz -9", "1 thread", lambda: bench_cli(path, "xz", ["xz", "-q", "-9", "-T1", "-k", "-f"], ["xz", "-q", "-d", "-c"], ".xz", True)),
-            ("xz -9", "%d threads" % NCPU, lambda: bench_cli(path, "xz", ["xz", "-q", "-9", "-T0", "-k", "-f"], ["xz", "-q", "-d", "-c", "-T0"], ".xz", True)),
-            ("bzip2 -9", "1 thread", lambda: bench_cli(path, "bz", ["bzip2", "-q", "-9", "-k", "-f"], ["bzip2", "-q", "-d", "-c"], ".bz2", True)),
+            ("zstd -3", "1 thread", lambda: bench_cli(path, "zstd -3", ["zstd", "-q", "-3", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),
+            ("zstd -3", "%d threads" % NCPU, lambda: bench_cli(path, "zstd -3", ["zstd", "-q", "-3", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),
+            ("zstd -19", "1 thread", lambda: bench_cli(path, "zstd -19", ["zstd", "-q", "-19", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),
+            ("zstd -19", "%d threads" % NCPU, lambda: bench_cli(path, "zstd -19", ["zstd", "-q", "-19", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),
+            ("xz -9", "1 thread", lambda: bench_cli(path, "xz -9", ["xz", "-q", "-9", "-T1", "-k", "-f"], ["xz", "-q", "-d", "-c"], ".xz")),
+            ("xz -9", "%d threads" % NCPU, lambda: bench_cli(path, "xz -9", ["xz", "-q", "-9", "-T0", "-k", "-f"], ["xz", "-q", "-d", "-c", "-T0"], ".xz")),
+            ("bzip2 -9", "1 thread", lambda: bench_cli(path, "bzip2 -9", ["bzip2", "-q", "-9", "-k", "-f"], ["bzip2", "-q", "-d", "-c"], ".bz2")),
             ("ZipNN", "1 thread", lambda: bench_zipnn(path, 1)),
             ("ZipNN", "%d threads" % NCPU, lambda: bench_zipnn(path, 0)),
         ]
@@ -184,16 +185,17 @@ def main():
             tools = [t for t in tools if t[0].split()[0] in keep]
         # Each pass runs every tool once (the slow ones in the first pass only); a row keeps the
         # best speeds over the passes, and its round trip must hold in every one.
-        best = {}
+        best, failed = {}, set()
         for p in range(PASSES):
             for tool, th, fn in tools:
-                if (p > 0 and tool in SLOW) or best.get((tool, th), ()) is None:
+                if (p > 0 and tool in SLOW) or (tool, th) in failed:
                     continue
                 try:
                     ratio, c, d, ok = fn()
                 except Exception as e:  # a tool that fails is reported, not fatal
                     print("  %s %s on %s failed: %s" % (tool, th, name, e), file=sys.stderr)
-                    best[(tool, th)] = None
+                    failed.add((tool, th))
+                    best.pop((tool, th), None)
                     continue
                 if (tool, th) in best:
                     _, c0, d0, ok0 = best[(tool, th)]
@@ -201,7 +203,7 @@ def main():
                     d, ok = max(d, d0), ok and ok0
                 best[(tool, th)] = (ratio, c, d, ok)
         for tool, th, fn in tools:
-            if best.get((tool, th)) is None:
+            if (tool, th) not in best:
                 continue
             ratio, c, d, ok = best[(tool, th)]
             rows.append((name, size, tool, th, ratio, c, d, ok))
