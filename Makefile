@@ -155,7 +155,7 @@ $(VENV)/.done:
 bench: deps $(BUILD)/ntc $(BUILD)/venv/.ok
 	@sh tests/bench.sh "$(SHARED)"
 	@sh tests/bench/container.sh "$(SHARED)"
-	@$(CC) -O2 -std=c99 -Wall -Wextra -pedantic tests/bench/decode_loops.c -o $(BUILD)/bench/decode_loops
+	@mkdir -p $(BUILD)/bench && $(CC) -O2 -std=c99 -Wall -Wextra -pedantic tests/bench/decode_loops.c -o $(BUILD)/bench/decode_loops
 	@echo; $(BUILD)/bench/decode_loops
 
 # The benchmark's own Python: ZipNN (which pulls in torch) and the all-MiniLM-L6-v2 weights.
