@@ -158,6 +158,9 @@ __attribute__((noinline)) static void prefix4_sym(uint16_t *out, size_t n, const
     prefix4_body(out, n, at, at[0], 0); /* (raw is not read) */
 }
 
+/* the initial state of lane j of the 32-lane loops */
+static uint32_t lane32_start(int j) { return (uint32_t)(j * 97 + 1) & ((1u << LOG) - 1); }
+
 /* 32 lanes in one stream, scalar: the reference for the AVX2 loop (word i of a round is lane i,
  * its raw bits the i-th 6 bits of the round's 24 raw bytes) */
 static void tans32_ref(uint16_t *out, size_t n, const uint8_t *ans, const uint8_t *raw)
@@ -165,7 +168,7 @@ static void tans32_ref(uint16_t *out, size_t n, const uint8_t *ans, const uint8_
     uint32_t s[32];
     uint64_t pos = 0;
     for (int j = 0; j < 32; j++)
-        s[j] = (uint32_t)(j * 97 + 1) & ((1u << LOG) - 1);
+        s[j] = lane32_start(j);
     for (size_t i = 0; i < n; i++) {
         const tcell *e = &dt[s[i % 32]];
         uint64_t win = be64(ans + (pos >> 3)) << (pos & 7);
@@ -202,7 +205,7 @@ __attribute__((target("avx2"), noinline)) static void tans32(uint16_t *out, size
     for (int v = 0; v < 4; v++) {
         uint32_t s0[8];
         for (int j = 0; j < 8; j++)
-            s0[j] = (uint32_t)((8 * v + j) * 97 + 1) & ((1u << LOG) - 1);
+            s0[j] = lane32_start(8 * v + j);
         st[v] = _mm256_loadu_si256((const __m256i *)s0);
     }
     for (size_t i = 0; i < n; i += 32) {
@@ -233,7 +236,8 @@ __attribute__((target("avx2"), noinline)) static void tans32(uint16_t *out, size
 }
 #endif
 
-/* a prefix code that fills the table: each code of length len (2..7) takes 2^(PLOG - len) cells */
+/* The tables: tANS cells with 3 to 6 state bits and a random next-state base; a prefix code that
+ * fills its table (a code of length len, 2..7, takes 2^(PLOG - len) aligned cells); the scatter. */
 static void make_tables(void)
 {
     uint32_t u = 0;
