@@ -47,6 +47,8 @@ static const uint8_t index_magic[4] = {'N', 'T', 'Z', 'I'};
 enum { SEG_TENSOR = 0, SEG_HEADER = 1, SEG_BYTES = 2 };
 enum { FILE_SAFETENSORS = 0, FILE_NPY = 1, FILE_BYTES = 2 };
 #define INDEX_FLAG_DIRECTORY 1u
+/* A group member follows the segment before it of its dtype by at most this many segments. */
+#define GROUP_REACH 64
 #define TYPE_SOURCE_MAX ((uint64_t)1 << 20)
 
 /* ------------------------------------------------------------------ errors */
@@ -182,6 +184,10 @@ typedef struct {
     uint64_t payload_offset, payload_size;
     uint64_t xxh3;
     char *name;         /* tensor name; "" for header and bytes segments */
+    /* unpack only: the segment whose stream holds this one's words (itself unless it is a member of
+     * a group, codec NT_CONTAINER_CODEC_GROUP), where they start in what that stream decodes to, the
+     * next member of the group (0: none), and for a head, the bytes its stream decodes to */
+    uint64_t head, group_off, next_member, group_len;
     /* pack only */
     nt_dtype dt;
     int word_bytes;
@@ -1365,7 +1371,35 @@ static int container_open(index_t *x, const char *path, pairs_t *ps, char *err, 
                             (unsigned long long)i, what);
             at += s->length;
             pay += s->payload_size;
-            if (s->codec == NT_CONTAINER_CODEC_STORED) {
+            s->head = i;
+            s->group_len = s->length;
+            if (s->codec == NT_CONTAINER_CODEC_GROUP) {
+                /* a whole tensor; the segment before it of its dtype, at most GROUP_REACH
+                 * segments back in the same file, is the group's head or a member; the head is a
+                 * whole tensor coded by a stream (a pair or planes) */
+                seg_t *prev = NULL, *h = NULL;
+                for (uint64_t k = i; k > 0 && i - k < GROUP_REACH && x->segs[k - 1].file == s->file && !prev; k--)
+                    if (x->segs[k - 1].kind == SEG_TENSOR && !strcmp(x->segs[k - 1].dtype, s->dtype))
+                        prev = &x->segs[k - 1];
+                if (prev)
+                    h = &x->segs[prev->head];
+                if (!h || s->kind != SEG_TENSOR || s->nparts != 1 || h->nparts != 1 || s->payload_size != 0 ||
+                    h->codec == NT_CONTAINER_CODEC_STORED || h->codec == NT_CONTAINER_CODEC_ZSTD)
+                    return errf(err, errlen, "%s: corrupt container index ('%s': a group member out of place)", path,
+                                what);
+                if (s->length > NT_CONTAINER_PART_BYTES - h->group_len)
+                    return errf(err, errlen, "%s: corrupt container index ('%s': a group larger than a part)", path,
+                                what);
+                if (ps) {
+                    const nt_pair *p = pairs_find(ps, h->codec);
+                    if (s->length % (uint64_t)(h->codec == NT_CONTAINER_CODEC_FP32_PLANES ? 4 : p->word_bytes))
+                        return errf(err, errlen, "%s: corrupt container index ('%s': length)", path, what);
+                }
+                s->head = prev->head;
+                s->group_off = h->group_len;
+                h->group_len += s->length;
+                prev->next_member = i;
+            } else if (s->codec == NT_CONTAINER_CODEC_STORED) {
                 if (s->payload_size != s->length)
                     return errf(err, errlen, "%s: corrupt container index ('%s': stored size)", path, what);
             } else if (ps && s->codec == NT_CONTAINER_CODEC_FP32_PLANES) {
@@ -1403,6 +1437,8 @@ typedef struct {
     int fd;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    uint64_t *item;     /* the first segment of each work item: a segment, or a run that may share a stream */
+    uint64_t nitems;
     uint64_t next_take, next_write, write_pos;
     int failed;
     char *err;
@@ -1429,31 +1465,254 @@ static void job_fail(pack_job *j, const char *fmt, ...) /* called under the lock
     pthread_cond_broadcast(&j->cv);
 }
 
+/* May segment s share a stream with its neighbours: a whole tensor of a coded dtype, small enough
+ * that a model and a table of its own cost more than they gain. */
+static int groupable(const seg_t *s)
+{
+    return s->kind == SEG_TENSOR && s->nparts == 1 && s->word_bytes && s->length % (uint64_t)s->word_bytes == 0 &&
+           s->length <= NT_CONTAINER_GROUP_TENSOR_BYTES;
+}
+
+/* Cuts the segments into work items: a run of groupable tensors of one file, at most
+ * NT_CONTAINER_GROUP_BYTES in all, or a single segment. Returns the item count. */
+static uint64_t plan_items(const index_t *x, uint64_t *item)
+{
+    uint64_t n = 0, total = 0;
+    for (uint64_t i = 0; i < x->nsegs; i++) {
+        const seg_t *s = &x->segs[i], *first = n ? &x->segs[item[n - 1]] : NULL;
+        /* (the segments between first and s are groupable, of its file: s is right after them) */
+        if (first && groupable(s) && groupable(first) && first->file == s->file &&
+            total + s->length <= NT_CONTAINER_GROUP_BYTES) {
+            total += s->length;
+            continue;
+        }
+        item[n++] = i;
+        total = s->length;
+    }
+    return n;
+}
+
+/* What sharing a stream saves, in bits, for each tensor that joins one: its own stream's header
+ * (about 64 bits) and model (about 12 bits a used code), and a price for the decoder's time to
+ * read that model and build its table (about a microsecond: 256 bits at NT_ANS_CELL_BITS' rate of
+ * half a bit for the time of two words). A tensor joins the group before it when coding the two
+ * under one model costs less than this more than coding them apart (order-0 estimate, below),
+ * and the group is kept when its stream is at most 32 bytes a member larger than theirs. */
+#define GROUP_SAVE_BITS(used) (64.0 + 12.0 * (double)(used) + 256.0)
+#define GROUP_PRICE_BYTES 32
+
+static double xlog2x(double v) { return v > 0 ? v * log2(v) : 0; }
+
+/* Marks in start[] where the tensors segs[idx[0]], .. segs[idx[m - 1]] (one dtype, in file order;
+ * base holds segs[0]'s bytes and those after it) are cut into groups: a tensor starts a new group
+ * when its codes (under the first pair for its dtype) are too unlike the group's so far, or when
+ * more than GROUP_REACH segments lie between it and the one before. Returns -1 when no pair has
+ * the codes tabulated (each tensor alone). */
+static int plan_groups(const pairs_t *ps, scratch_t *s, const seg_t *segs, const uint64_t *idx, uint64_t m,
+                       const uint8_t *base, uint8_t *start)
+{
+    const int wb = segs[idx[0]].word_bytes;
+    const pair_tab_t *pt = NULL;
+    uint64_t *g = s->cc, *t = s->cc + 4096;
+    uint16_t used[4096];
+    double ng = 0, sg = 0; /* the group's word count and sum of g log2 g */
+    for (int k = 0; k < ps->n && !pt; k++)
+        if (ps->tab[k].code && (ps->tab[k].p->dtypes & (1u << segs[idx[0]].dt)) &&
+            ps->tab[k].p->word_bytes == wb && ps->tab[k].p->ncodes <= 4096)
+            pt = &ps->tab[k];
+    if (!pt)
+        return -1;
+    memset(g, 0, 4096 * sizeof *g);
+    memset(t, 0, 4096 * sizeof *t);
+    for (uint64_t k = 0; k < m; k++) {
+        const seg_t *sk = &segs[idx[k]];
+        const uint8_t *src = base + (sk->offset - segs[0].offset);
+        const uint64_t n = sk->length / (uint64_t)wb;
+        int nu = 0;
+        double st = 0, sgt = 0, sg_in = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            const uint16_t c = pt->code[key_of(src, (size_t)i, wb)];
+            if (!t[c]++)
+                used[nu++] = c;
+        }
+        for (int u = 0; u < nu; u++) {
+            st += xlog2x((double)t[used[u]]);
+            sg_in += xlog2x((double)g[used[u]]);
+            sgt += xlog2x((double)(g[used[u]] + t[used[u]]));
+        }
+        /* the order-0 bits of the group with the tensor, less those of each apart:
+         * H(c) = N log2 N - sum c log2 c */
+        const double nt = (double)n, merged = xlog2x(ng + nt) - (sg - sg_in + sgt),
+                     apart = xlog2x(ng) - sg + xlog2x(nt) - st;
+        start[k] = k == 0 || idx[k] - idx[k - 1] > GROUP_REACH || merged - apart > GROUP_SAVE_BITS(nu);
+        if (start[k] && ng > 0) {
+            memset(g, 0, 4096 * sizeof *g);
+            ng = 0;
+        }
+        sg = start[k] ? st : sg - sg_in + sgt;
+        ng += nt;
+        for (int u = 0; u < nu; u++) {
+            g[used[u]] += t[used[u]];
+            t[used[u]] = 0;
+        }
+    }
+    return 0;
+}
+
+/* A thread's buffers for coding an item of several segments. */
+typedef struct {
+    buf_t stage;        /* payloads as they are made */
+    buf_t gather;       /* a group's words, back to back */
+    buf_t out;          /* the payloads in segment order */
+    uint64_t *idx, *at; /* per segment: the item's segments of one dtype; where its payload is in stage */
+    uint8_t *done, *start;
+    uint64_t cap;
+} item_buf_t;
+
+static void item_buf_free(item_buf_t *w)
+{
+    free(w->stage.p);
+    free(w->gather.p);
+    free(w->out.p);
+    free(w->idx);
+    free(w->at);
+    free(w->done);
+    free(w->start);
+}
+
+/* Makes segs[idx[g0]] the head of a group of idx[g0 .. g1-1] with the stream p (size bytes, codec). */
+static void group_take(item_buf_t *w, seg_t *segs, uint64_t g0, uint64_t g1, const uint8_t *p, uint64_t size,
+                       int codec)
+{
+    w->at[w->idx[g0]] = w->stage.len;
+    buf_put(&w->stage, p, (size_t)size);
+    segs[w->idx[g0]].codec = codec;
+    segs[w->idx[g0]].payload_size = size;
+    for (uint64_t i = g0 + 1; i < g1; i++) {
+        segs[w->idx[i]].codec = NT_CONTAINER_CODEC_GROUP;
+        segs[w->idx[i]].payload_size = 0;
+    }
+}
+
+/* Codes the group idx[g0 .. g1-1] as one stream and takes it when that is a stream (a pair or
+ * planes) of at most sum + GROUP_PRICE_BYTES a member, sum being the members' payloads apart. */
+static int group_code(const pairs_t *ps, scratch_t *s, item_buf_t *w, seg_t *segs, uint64_t g0, uint64_t g1,
+                      const uint8_t *base, uint64_t sum)
+{
+    const uint8_t *p;
+    uint64_t size;
+    int codec;
+    seg_t g = segs[w->idx[g0]];
+    w->gather.len = 0;
+    for (uint64_t i = g0; i < g1; i++) {
+        const seg_t *sk = &segs[w->idx[i]];
+        buf_put(&w->gather, base + (sk->offset - segs[0].offset), (size_t)sk->length);
+    }
+    if (w->gather.oom)
+        return -1;
+    g.length = w->gather.len;
+    if (code_segment(ps, s, &g, w->gather.p, &p, &size, &codec, NULL) != 0)
+        return -1;
+    if (codec != NT_CONTAINER_CODEC_STORED && codec != NT_CONTAINER_CODEC_ZSTD &&
+        size <= sum + GROUP_PRICE_BYTES * (g1 - g0 - 1))
+        group_take(w, segs, g0, g1, p, size, codec);
+    return 0;
+}
+
+/* Codes the item of segments 0 .. b-1 (base their bytes, back to back). Its tensors of each dtype
+ * are cut into groups (plan_groups); a group of several is coded as one stream when that is at
+ * most GROUP_PRICE_BYTES a member larger than coding each apart; every other segment is coded on
+ * its own. Sets every segment's codec and payload_size, and *payload to the bytes to write, in
+ * segment order. */
+static int code_item(const pairs_t *ps, scratch_t *s, item_buf_t *w, seg_t *segs, uint64_t b, const uint8_t *base,
+                     const uint8_t **payload)
+{
+    const uint8_t *p;
+    if (b == 1)
+        return code_segment(ps, s, segs, base, payload, &segs[0].payload_size, &segs[0].codec, NULL);
+    if (b > w->cap) {
+        free(w->idx);
+        free(w->at);
+        free(w->done);
+        free(w->start);
+        w->idx = malloc(b * sizeof *w->idx);
+        w->at = malloc(b * sizeof *w->at);
+        w->done = malloc((size_t)b);
+        w->start = malloc((size_t)b);
+        w->cap = w->idx && w->at && w->done && w->start ? b : 0;
+        if (!w->cap)
+            return -1;
+    }
+    w->stage.len = 0;
+    memset(w->done, 0, (size_t)b);
+    for (uint64_t k0 = 0; k0 < b; k0++) {
+        uint64_t m = 0;
+        if (w->done[k0])
+            continue;
+        for (uint64_t k = k0; k < b; k++)
+            if (!w->done[k] && segs[k].dt == segs[k0].dt && !strcmp(segs[k].dtype, segs[k0].dtype)) {
+                w->done[k] = 1;
+                w->idx[m++] = k;
+            }
+        if (plan_groups(ps, s, segs, w->idx, m, base, w->start) != 0)
+            memset(w->start, 1, (size_t)m);
+        for (uint64_t g0 = 0, g1; g0 < m; g0 = g1) {
+            uint64_t sum = 0;
+            for (g1 = g0 + 1; g1 < m && !w->start[g1]; g1++)
+                ;
+            for (uint64_t i = g0; i < g1; i++) {
+                seg_t *sk = &segs[w->idx[i]];
+                if (code_segment(ps, s, sk, base + (sk->offset - segs[0].offset), &p, &sk->payload_size, &sk->codec,
+                                 NULL) != 0)
+                    return -1;
+                w->at[w->idx[i]] = w->stage.len;
+                buf_put(&w->stage, p, (size_t)sk->payload_size);
+                sum += sk->payload_size;
+            }
+            if (g1 - g0 > 1 && group_code(ps, s, w, segs, g0, g1, base, sum) != 0)
+                return -1;
+        }
+    }
+    w->out.len = 0;
+    for (uint64_t k = 0; k < b && !w->stage.oom; k++)
+        buf_put(&w->out, w->stage.p + w->at[k], (size_t)segs[k].payload_size);
+    if (w->stage.oom || w->out.oom)
+        return -1;
+    *payload = w->out.p;
+    return 0;
+}
+
 static void *pack_worker(void *arg)
 {
     pack_job *j = arg;
     scratch_t s;
+    item_buf_t own;
     int ok = scratch_init(&s) == 0;
     release_run rel = {NULL, NULL};
+    memset(&own, 0, sizeof own);
     for (;;) {
         uint64_t k;
         pthread_mutex_lock(&j->mu);
         if (!ok)
             job_fail(j, "out of memory");
-        if (j->failed || j->next_take >= j->x->nsegs) {
+        if (j->failed || j->next_take >= j->nitems) {
             pthread_mutex_unlock(&j->mu);
             break;
         }
         k = j->next_take++;
         pthread_mutex_unlock(&j->mu);
 
-        seg_t *sg = &j->x->segs[k];
+        const uint64_t first = j->item[k], end = k + 1 < j->nitems ? j->item[k + 1] : j->x->nsegs;
+        seg_t *sg = &j->x->segs[first];
         const uint8_t *src = j->x->files[sg->file].map + sg->offset;
+        uint64_t total = 0;
+        for (uint64_t i = first; i < end; i++) {
+            seg_t *m = &j->x->segs[i];
+            m->xxh3 = XXH3_64bits(src + total, (size_t)m->length);
+            total += m->length;
+        }
         const uint8_t *payload;
-        uint64_t psize;
-        int codec;
-        sg->xxh3 = XXH3_64bits(src, (size_t)sg->length);
-        if (code_segment(j->ps, &s, sg, src, &payload, &psize, &codec, NULL) != 0) {
+        if (code_item(j->ps, &s, &own, sg, end - first, src, &payload) != 0) {
             pthread_mutex_lock(&j->mu);
             job_fail(j, "out of memory");
             pthread_mutex_unlock(&j->mu);
@@ -1467,23 +1726,26 @@ static void *pack_worker(void *arg)
             pthread_mutex_unlock(&j->mu);
             break;
         }
-        sg->codec = codec;
-        sg->payload_offset = j->write_pos;
-        sg->payload_size = psize;
-        j->write_pos += psize;
+        const uint64_t at = j->write_pos;
+        for (uint64_t i = first; i < end; i++) {
+            j->x->segs[i].payload_offset = j->write_pos;
+            j->write_pos += j->x->segs[i].payload_size;
+        }
+        const uint64_t psize = j->write_pos - at;
         j->next_write++;
         pthread_cond_broadcast(&j->cv);
         pthread_mutex_unlock(&j->mu);
-        int werr = pwrite_all(j->fd, payload, psize, sg->payload_offset) != 0 ? errno : 0;
-        release_add(&rel, src, sg->length);
+        int werr = pwrite_all(j->fd, payload, psize, at) != 0 ? errno : 0;
+        release_add(&rel, src, total);
         pthread_mutex_lock(&j->mu);
         if (werr)
             job_fail(j, "cannot write the container: %s", strerror(werr));
-        progress_add(&j->pr, sg->length);
+        progress_add(&j->pr, total);
         pthread_mutex_unlock(&j->mu);
     }
     /* (the last run goes with the map) */
     scratch_free(&s);
+    item_buf_free(&own);
     return NULL;
 }
 
@@ -1582,6 +1844,11 @@ int nt_container_pack(const char *const *inputs, int ninputs, const char *out_pa
             goto done;
         }
     }
+    if (!(j.item = malloc((size_t)(x.nsegs ? x.nsegs : 1) * sizeof *j.item))) {
+        errf(err, errlen, "out of memory");
+        goto done;
+    }
+    j.nitems = plan_items(&x, j.item);
     j.x = &x;
     j.ps = &ps;
     j.fd = fd;
@@ -1591,7 +1858,7 @@ int nt_container_pack(const char *const *inputs, int ninputs, const char *out_pa
     pthread_mutex_init(&j.mu, NULL);
     pthread_cond_init(&j.cv, NULL);
     progress_init(&j.pr, opt ? opt->progress : -1, "ntc pack", total);
-    run_threads(thread_count(opt, x.nsegs), pack_worker, &j);
+    run_threads(thread_count(opt, j.nitems), pack_worker, &j);
     progress_end(&j.pr);
     pthread_mutex_destroy(&j.mu);
     pthread_cond_destroy(&j.cv);
@@ -1649,6 +1916,7 @@ done:
         free(tmp);
     }
     free(ib.p);
+    free(j.item);
     index_free(&x);
     pairs_free(&ps);
     return rc;
@@ -1672,6 +1940,15 @@ typedef struct {
     progress_t pr;
 } unpack_job;
 
+/* How many members head h's group has besides h. */
+static uint64_t group_members(const index_t *x, const seg_t *h)
+{
+    uint64_t n = 0;
+    for (const seg_t *m = h; m->next_member; m = &x->segs[m->next_member])
+        n++;
+    return n;
+}
+
 static const char *seg_label(const seg_t *s, char *buf, size_t n)
 {
     if (s->kind == SEG_TENSOR) {
@@ -1691,7 +1968,7 @@ static const char *seg_label(const seg_t *s, char *buf, size_t n)
 static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *payload, uint8_t *out,
                          uint8_t **tmp, size_t *tmp_cap, char *msg, size_t msglen)
 {
-    const uint64_t n = s->length / 4;
+    const uint64_t n = s->group_len / 4;
     const nt_pair *hp;
     uint64_t hs;
     size_t r;
@@ -1704,7 +1981,7 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
         snprintf(msg, msglen, "corrupt (fp32_planes: high halves in codec %d, not a bf16 pair)", payload[0]);
         return -1;
     }
-    if (grow(tmp, tmp_cap, (size_t)s->length) != 0) {
+    if (grow(tmp, tmp_cap, (size_t)s->group_len) != 0) {
         snprintf(msg, msglen, "out of memory");
         return -1;
     }
@@ -1725,25 +2002,32 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
     return 0;
 }
 
-static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const seg_t *s, uint8_t **out,
-                                     size_t *cap, uint8_t **tmp, size_t *tmp_cap, char *msg, size_t msglen)
+/* Decodes the stream of segment s (its own bytes and, at the head of a group, the members' after
+ * them: group_len bytes) into out, or returns the stored bytes; checks the hash of every segment
+ * it holds, or of `only` alone when it is not NULL. On failure sets *bad to the segment to blame
+ * (s, or the one whose hash failed). */
+static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const seg_t *s, const seg_t *only,
+                                     uint8_t **out, size_t *cap, uint8_t **tmp, size_t *tmp_cap, const seg_t **bad,
+                                     char *msg, size_t msglen)
 {
     const uint8_t *payload = x->map + s->payload_offset;
     const uint8_t *res = payload;
+    const uint64_t len = s->group_len;
+    *bad = s;
     if (s->codec == NT_CONTAINER_CODEC_ZSTD) {
         size_t r;
-        if (grow(out, cap, (size_t)s->length) != 0) {
+        if (grow(out, cap, (size_t)len) != 0) {
             snprintf(msg, msglen, "out of memory");
             return NULL;
         }
-        r = ZSTD_decompress(*out, (size_t)s->length, payload, (size_t)s->payload_size);
-        if (ZSTD_isError(r) || r != s->length) {
+        r = ZSTD_decompress(*out, (size_t)len, payload, (size_t)s->payload_size);
+        if (ZSTD_isError(r) || r != len) {
             snprintf(msg, msglen, "corrupt (zstd: %s)", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
             return NULL;
         }
         res = *out;
     } else if (s->codec == NT_CONTAINER_CODEC_FP32_PLANES) {
-        if (grow(out, cap, (size_t)s->length) != 0) {
+        if (grow(out, cap, (size_t)len) != 0) {
             snprintf(msg, msglen, "out of memory");
             return NULL;
         }
@@ -1752,8 +2036,8 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
         res = *out;
     } else if (s->codec != NT_CONTAINER_CODEC_STORED) {
         const nt_pair *p = pairs_find(ps, s->codec);
-        size_t n = (size_t)(s->length / (uint64_t)p->word_bytes), r;
-        if (grow(out, cap, (size_t)s->length) != 0) {
+        size_t n = (size_t)(len / (uint64_t)p->word_bytes), r;
+        if (grow(out, cap, (size_t)len) != 0) {
             snprintf(msg, msglen, "out of memory");
             return NULL;
         }
@@ -1768,11 +2052,15 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
         }
         res = *out;
     }
-    if (XXH3_64bits(res, (size_t)s->length) != s->xxh3) {
-        snprintf(msg, msglen, "corrupt (checksum mismatch)");
-        return NULL;
+    for (const seg_t *m = only ? only : s;; m = &x->segs[m->next_member]) {
+        if (XXH3_64bits(res + m->group_off, (size_t)m->length) != m->xxh3) {
+            *bad = m;
+            snprintf(msg, msglen, "corrupt (checksum mismatch)");
+            return NULL;
+        }
+        if (only || !m->next_member)
+            return res;
     }
-    return res;
 }
 
 static void *unpack_worker(void *arg)
@@ -1790,23 +2078,41 @@ static void *unpack_worker(void *arg)
         }
         k = j->next++;
         pthread_mutex_unlock(&j->mu);
-        const seg_t *s = &j->x->segs[j->todo[k]];
+        /* s, and the head h of its group (s itself when it is not in one): the whole unpack takes
+         * heads only and writes the group; --tensor takes any segment and writes its own bytes */
+        const seg_t *s = &j->x->segs[j->todo[k]], *h = &j->x->segs[s->head], *bad;
         char msg[512], label[600];
-        const uint8_t *bytes = decode_segment(j->x, j->ps, s, &out, &cap, &tmp, &tmp_cap, msg, sizeof msg);
-        uint64_t at = j->dst_off ? j->dst_off[k] : s->offset;
+        const uint8_t *bytes = decode_segment(j->x, j->ps, h, j->dst_off ? s : NULL, &out, &cap, &tmp, &tmp_cap, &bad,
+                                              msg, sizeof msg);
         int werr = 0;
-        if (bytes && j->fds && pwrite_all(j->fds[j->dst_off ? 0 : s->file], bytes, s->length, at) != 0)
+        if (bytes && j->fds && j->dst_off && pwrite_all(j->fds[0], bytes + s->group_off, s->length, j->dst_off[k]) != 0)
             werr = errno;
-        release_add(&rel, j->x->map + s->payload_offset, s->payload_size);
+        for (const seg_t *m = h; bytes && j->fds && !j->dst_off && !werr; m = &j->x->segs[m->next_member]) {
+            if (pwrite_all(j->fds[h->file], bytes + m->group_off, m->length, m->offset) != 0)
+                werr = errno;
+            if (!m->next_member)
+                break;
+        }
+        release_add(&rel, j->x->map + h->payload_offset, h->payload_size);
         pthread_mutex_lock(&j->mu);
         if (!bytes && !j->failed) {
             j->failed = 1;
-            errf(j->err, j->errlen, "%s: %s: %s", j->path, seg_label(s, label, sizeof label), msg);
+            /* a shared stream that fails is named by the tensor asked for, or by its head */
+            seg_label(bad == h ? s : bad, label, sizeof label);
+            if (bad == h && s != h) {
+                size_t l = strlen(label);
+                snprintf(label + l, sizeof label - l, " (its stream is shared with tensor '%s')", h->name);
+            } else if (bad == h && h->group_len != h->length) {
+                size_t l = strlen(label);
+                snprintf(label + l, sizeof label - l, " (its stream also holds %llu later tensors)",
+                         (unsigned long long)(group_members(j->x, h)));
+            }
+            errf(j->err, j->errlen, "%s: %s: %s", j->path, label, msg);
         } else if (werr && !j->failed) {
             j->failed = 1;
             errf(j->err, j->errlen, "cannot write the output: %s", strerror(werr));
         }
-        progress_add(&j->pr, s->length);
+        progress_add(&j->pr, j->dst_off ? s->length : h->group_len);
         pthread_mutex_unlock(&j->mu);
     }
     /* (the last run goes with the map) */
@@ -1832,7 +2138,7 @@ static int run_unpack(unpack_job *j, const nt_pack_options *opt)
 {
     uint64_t total = 0;
     for (uint64_t i = 0; i < j->ntodo; i++)
-        total += j->x->segs[j->todo[i]].length;
+        total += j->dst_off ? j->x->segs[j->todo[i]].length : j->x->segs[j->todo[i]].group_len;
     pthread_mutex_init(&j->mu, NULL);
     progress_init(&j->pr, opt ? opt->progress : -1, "ntc unpack", total);
     run_threads(thread_count(opt, j->ntodo), unpack_worker, j);
@@ -1947,7 +2253,8 @@ int nt_container_unpack(const char *path, const char *out_path, const char *tens
     } else {
         is_dir = (x.flags & INDEX_FLAG_DIRECTORY) != 0;
         for (uint64_t i = 0; i < x.nsegs; i++)
-            j.todo[j.ntodo++] = i;
+            if (x.segs[i].codec != NT_CONTAINER_CODEC_GROUP)
+                j.todo[j.ntodo++] = i;
         fds = malloc(x.nfiles * sizeof *fds);
         if (!fds) {
             errf(err, errlen, "out of memory");
@@ -2042,7 +2349,8 @@ int nt_container_check(const char *path, const nt_pack_options *opt, uint64_t *b
     if (unpack_job_init(&j, &x, &ps, path, err, errlen) != 0)
         goto done;
     for (uint64_t i = 0; i < x.nsegs; i++)
-        j.todo[j.ntodo++] = i;
+        if (x.segs[i].codec != NT_CONTAINER_CODEC_GROUP)
+            j.todo[j.ntodo++] = i;
     if (run_unpack(&j, opt) != 0)
         goto done;
     if (bytes) {

@@ -1,6 +1,7 @@
 /*
  * nt_container.h — the ntc container (.ntz): whole checkpoints packed losslessly, one entropy
- * model per tensor, a per-tensor index for random access and an XXH3 checksum per tensor.
+ * model per tensor (small tensors that look alike may share one stream and model), a per-tensor
+ * index for random access and an XXH3 checksum per tensor.
  * The format is specified byte by byte in spec/container.md.
  *
  * The library knows nothing of particular number formats: the caller hands it the coding pairs it
@@ -31,6 +32,9 @@
 #define NT_CONTAINER_CODEC_STORED 0
 #define NT_CONTAINER_CODEC_ZSTD 128    /* bytes no pair codes (headers, other dtypes), as one zstd frame */
 #define NT_CONTAINER_CODEC_FP32_PLANES 5 /* F32: high halves by a bf16 pair, low halves' byte planes by zstd */
+#define NT_CONTAINER_CODEC_GROUP 7     /* a small tensor whose words continue the previous segment's stream */
+#define NT_CONTAINER_GROUP_TENSOR_BYTES ((uint64_t)64 << 10) /* tensors up to this size may share a stream */
+#define NT_CONTAINER_GROUP_BYTES ((uint64_t)256 << 10)       /* ... of at most this many bytes in all */
 
 /* A coding pair the container may use. Encoders/decoders follow the generated API (T_encode,
  * T_decode) with words passed as bytes: src/dst are aligned to word_bytes. */

@@ -82,6 +82,23 @@ import os, sys
 a = os.path.getsize('$DATA/stories260K-bf16.safetensors'); b = os.path.getsize('$T/rt.stories260K-bf16.safetensors.ntz')
 print(a / b); sys.exit(0 if a / b >= 1.50 else 1)"
 fi
+if [ -f "$DATA/stories260K-bf16.safetensors" ]; then
+    # small tensors of one dtype share a stream (codec 7: the words continue the head's stream)
+    G=$T/rt.stories260K-bf16.safetensors.ntz
+    check "real stories260K-bf16: small tensors share streams (at least 20 group members)" sh -c \
+        "test \$('$NTC' unpack '$G' --list | awk -F'\t' '\$5 == 7' | wc -l) -ge 20"
+    member=$("$NTC" unpack "$G" --list | awk -F'\t' '$5 == 7 { m = $3 } END { print m }')
+    python3 -c "
+import sys
+o, l = int(sys.argv[2]), int(sys.argv[3])
+open(sys.argv[4], 'wb').write(open(sys.argv[1], 'rb').read()[o:o + l])" "$DATA/stories260K-bf16.safetensors" \
+        "$(field "$G" "$member" 7)" "$(field "$G" "$member" 8)" "$T/want.member"
+    check "--tensor of a group member ($member): exactly its bytes" sh -c \
+        "'$NTC' unpack '$G' --tensor '$member' -o '$T/got.member' && cmp '$T/want.member' '$T/got.member'"
+    check "groups: the same container for -j 1 and -j 3" sh -c \
+        "'$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$T/g1.ntz' -j 1 &&
+         '$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$T/g3.ntz' -j 3 && cmp '$T/g1.ntz' '$T/g3.ntz' && cmp '$T/g1.ntz' '$G'"
+fi
 for f in mixed aligned big special; do
     roundtrip "synthetic $f" "$S/$f.safetensors"
 done

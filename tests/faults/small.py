@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """small.py OUT.safetensors — a small deterministic checkpoint for the fault sweeps (stdlib only):
-four tensors of weight-like values, BF16 (1024 words), F16 (256), F32 (128) and F32 words that
-once were F16 (1024), about 5 KB."""
+six tensors of weight-like values, BF16 (1024 words, then 96 and 64 that share its stream), F16
+(256), F32 (128) and F32 words that once were F16 (1024), about 6 KB."""
 import json
 import random
 import struct
@@ -21,6 +21,9 @@ def bf16(x):
 
 tensors = [
     ("w.bf16", "BF16", [1024], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(1024))),
+    # two more like it: the three share one stream (a group)
+    ("b.bf16", "BF16", [96], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(96))),
+    ("c.bf16", "BF16", [64], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(64))),
     ("w.f16", "F16", [16, 16], b"".join(struct.pack("<e", rng.gauss(0, 0.05)) for _ in range(256))),
     ("w.f32", "F32", [128], b"".join(struct.pack("<f", rng.gauss(0, 0.1)) for _ in range(128))),
     # fp32 words that once were fp16 (low 13 bits zero): coded with codec fp32_planes
