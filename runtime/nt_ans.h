@@ -1369,10 +1369,14 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
  * leaves for fast_exit with i set to that word, and the careful path decodes the rest of the
  * round; without, there is no test at all. */
 #define NT_TANS_WINDOW() (win = nt_ans_load_be64(raw + (pos >> 3)) << (pos & 7))
+/* A new window at word J of a round when J % PER == 0: PER a constant folds the test away; with
+ * PER 0, the run-time per is counted down in wl instead of a division per word. */
+#define NT_TANS_WINDOW_DUE(J, PER)                                                                  \
+    ((PER) ? (J) % ((PER) ? (PER) : 1) == 0 : (J) == 0 ? (wl = per, 1) : --wl == 0 ? (wl = per, 1) : 0)
 #define NT_TANS_FAST_WORD(S, J, PER, SLOW)                                                          \
     do {                                                                                            \
         const nt_tans_dcell *const e = &dt[S];                                                      \
-        if ((J) % (PER) == 0)                                                                       \
+        if (NT_TANS_WINDOW_DUE(J, PER))                                                             \
             NT_TANS_WINDOW();                                                                       \
         NT_TANS_RAW_LOAD(J);                                                                        \
         if ((SLOW) && NT_UNLIKELY(e->shr == 0)) {                                                   \
@@ -1406,6 +1410,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                             /* The states live in registers for one batch only (wide: a state
                              * indexes the table as it is). */
                             NT_LANES_LOAD(size_t, st);
+                            int wl = 0; /* NT_TANS_WINDOW_DUE's count, with PER 0 */
 /* One round: a word of each lane, a new window every PER words. */
 #define NT_TANS_ROUNDS(PER, SLOW)                                                                   \
     for (; ob != ob_stop;) {                                                                        \
@@ -1436,7 +1441,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                             } else if (per == lanes) {
                                 NT_TANS_ROUNDS(lanes, 1)
                             } else {
-                                NT_TANS_ROUNDS(per, 1)
+                                NT_TANS_ROUNDS(0, 1)
                             }
                             NT_LANES_SAVE(st);
                             i += rounds * (size_t)lanes;
@@ -1445,6 +1450,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                 }
 #undef NT_TANS_ROUNDS
 #undef NT_TANS_FAST_WORD
+#undef NT_TANS_WINDOW_DUE
 #undef NT_TANS_STORE
 #undef NT_TANS_RAW_LOAD
 #undef NT_TANS_RAW

@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     size_t pool_n = 0, n, bytes, cap, len = 0, got = 0;
     word_t *pool, *src, *back;
     uint8_t *buf;
-    double mb, te, td;
+    double mb;
     int reps = 11;
     if (argc < 3) {
         fprintf(stderr, "usage: %s FILE MEGABYTES\n", argv[0]);
