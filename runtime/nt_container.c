@@ -32,6 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
+#if defined(__x86_64__) || defined(__i386__)
+/* XXH3 in the library's widest vector code for this CPU (the plain entry points of Debian's
+ * libxxhash are its scalar code, several times slower); the same hashes */
+#include <xxh_x86dispatch.h>
+#endif
 #include <zstd.h>
 #ifdef __SSE2__
 #include <emmintrin.h> /* plane_join */
