@@ -35,11 +35,13 @@
 #define NT_INLINE static inline __attribute__((always_inline, unused))
 #define NT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define NT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NT_PREFETCH(p) __builtin_prefetch(p)
 #else
 #define NT_FN static
 #define NT_INLINE static inline
 #define NT_LIKELY(x) (x)
 #define NT_UNLIKELY(x) (x)
+#define NT_PREFETCH(p) ((void)(p))
 #endif
 
 /* On x86 with GCC or Clang, the generated coders are compiled twice, plain and for BMI2 (shifts
@@ -1411,9 +1413,26 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                              * indexes the table as it is). */
                             NT_LANES_LOAD(size_t, st);
                             int wl = 0; /* NT_TANS_WINDOW_DUE's count, with PER 0 */
-/* One round: a word of each lane, a new window every PER words. */
+/* With 4 lanes, GCC left to itself keeps one lane's state on the stack (a store and a load in
+ * that lane's chain every round); an empty asm that wants the four states in registers at the top
+ * of each round makes it spill a pointer instead (about 3 % faster decodes). */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define NT_TANS_KEEP_STATES()                                                                       \
+    do {                                                                                            \
+        if (lanes == 4)                                                                             \
+            __asm__("" : "+r"(s0), "+r"(s1), "+r"(s2), "+r"(s3));                                   \
+    } while (0)
+#else
+#define NT_TANS_KEEP_STATES() ((void)0)
+#endif
+/* One round: a word of each lane, a new window every PER words. Each round asks for the stream
+ * 256 bytes ahead: a chunk's ANS part begins past its raw part, where the hardware prefetcher
+ * has not been, and without it the window loads wait for memory (bf16_exp_mant2 on 16 MB: 0.93
+ * against 0.78 ns a word). (An address, not a load: past the stream's end it reads nothing.) */
 #define NT_TANS_ROUNDS(PER, SLOW)                                                                   \
     for (; ob != ob_stop;) {                                                                        \
+        NT_TANS_KEEP_STATES();                                                                      \
+        NT_PREFETCH((const void *)((uintptr_t)raw + (uintptr_t)(pos >> 3) + 256u));                 \
         NT_TANS_FAST_WORD(s0, 0, PER, SLOW);                                                        \
         if (lanes > 1)                                                                              \
             NT_TANS_FAST_WORD(s1, 1, PER, SLOW);                                                    \
@@ -1449,6 +1468,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
                     }
                 }
 #undef NT_TANS_ROUNDS
+#undef NT_TANS_KEEP_STATES
 #undef NT_TANS_FAST_WORD
 #undef NT_TANS_WINDOW_DUE
 #undef NT_TANS_STORE
