@@ -628,14 +628,33 @@ static int scratch_init(scratch_t *s)
     return s->hist && s->cc && s->zc ? 0 : -1;
 }
 
+/* Makes *p hold at least need bytes (its contents are not kept). Buffers of 2 MiB and more are
+ * aligned to 2 MiB and asked to be backed by huge pages where the kernel offers them on request:
+ * a fresh 16 MiB buffer then takes 8 page faults instead of 4096 (unpack --check of MiniLM fp32
+ * spent about a fifth of its time faulting in its buffers). */
+#define HUGE_PAGE ((size_t)2 << 20)
 static int grow(uint8_t **p, size_t *cap, size_t need)
 {
+    void *q = NULL;
     if (*cap >= need)
         return 0;
     free(*p);
-    *p = malloc(need ? need : 1);
-    *cap = *p ? need : 0;
-    return *p ? 0 : -1;
+    *p = NULL;
+    *cap = 0;
+    if (need >= HUGE_PAGE) {
+        size_t size = (need + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+        if (posix_memalign(&q, HUGE_PAGE, size) != 0)
+            return -1;
+#ifdef MADV_HUGEPAGE
+        (void)madvise(q, size, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
+        need = size;
+    } else if (!(q = malloc(need ? need : 1))) {
+        return -1;
+    }
+    *p = q;
+    *cap = need;
+    return 0;
 }
 
 /* Counts the codes (cc[j]) and raw bits (r[j]) of m pairs' tables over n words of wb bytes. */
