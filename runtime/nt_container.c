@@ -32,14 +32,23 @@
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
-#if defined(__x86_64__) || defined(__i386__)
-/* XXH3 in the library's widest vector code for this CPU (the plain entry points of Debian's
- * libxxhash are its scalar code, several times slower); the same hashes */
-#include <xxh_x86dispatch.h>
-#endif
 #include <zstd.h>
 #ifdef __SSE2__
 #include <emmintrin.h> /* plane_join */
+#endif
+
+/* XXH3-64 in the library's widest vector code for this CPU where the library has its x86
+ * dispatch (Debian's does; its plain XXH3_64bits is the scalar code, several times slower), else
+ * the plain one: the same hashes. The dispatch entry is a weak reference, so that a libxxhash
+ * built without it still links. */
+#if defined(__GNUC__) && defined(__ELF__) && (defined(__x86_64__) || defined(__i386__))
+extern XXH64_hash_t XXH3_64bits_dispatch(const void *input, size_t len) __attribute__((weak));
+static XXH64_hash_t hash64(const void *p, size_t n)
+{
+    return XXH3_64bits_dispatch ? XXH3_64bits_dispatch(p, n) : XXH3_64bits(p, n);
+}
+#else
+#define hash64 XXH3_64bits
 #endif
 
 #define HEAD_SIZE 16
@@ -1288,7 +1297,7 @@ static int container_open(index_t *x, const char *path, pairs_t *ps, char *err, 
     isize = get_le(m + size - TAIL_SIZE + 8, 8);
     if (ioff < HEAD_SIZE || ioff > size - TAIL_SIZE || isize != size - TAIL_SIZE - ioff)
         return errf(err, errlen, "%s: corrupt container (index position)", path);
-    if (XXH3_64bits(m + ioff, (size_t)isize) != get_le(m + size - 24, 8))
+    if (hash64(m + ioff, (size_t)isize) != get_le(m + size - 24, 8))
         return errf(err, errlen, "%s: corrupt container index (checksum mismatch)", path);
     x->data_end = ioff;
     {
@@ -1732,7 +1741,7 @@ static void *pack_worker(void *arg)
         uint64_t total = 0;
         for (uint64_t i = first; i < end; i++) {
             seg_t *m = &j->x->segs[i];
-            m->xxh3 = XXH3_64bits(src + total, (size_t)m->length);
+            m->xxh3 = hash64(src + total, (size_t)m->length);
             total += m->length;
         }
         const uint8_t *payload;
@@ -1908,7 +1917,7 @@ int nt_container_pack(const char *const *inputs, int ninputs, const char *out_pa
         }
         put_le(tail, j.write_pos, 8);
         put_le(tail + 8, zlen, 8);
-        put_le(tail + 16, XXH3_64bits(z, zlen), 8);
+        put_le(tail + 16, hash64(z, zlen), 8);
         put_le(tail + 24, ib.len, 8);
         memcpy(tail + 32, tail_magic, 8);
         if (pwrite_all(fd, z, zlen, j.write_pos) != 0 || pwrite_all(fd, tail, TAIL_SIZE, j.write_pos + zlen) != 0 ||
@@ -2077,7 +2086,7 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
         res = *out;
     }
     for (const seg_t *m = only ? only : s;; m = &x->segs[m->next_member]) {
-        if (XXH3_64bits(res + m->group_off, (size_t)m->length) != m->xxh3) {
+        if (hash64(res + m->group_off, (size_t)m->length) != m->xxh3) {
             *bad = m;
             snprintf(msg, msglen, "corrupt (checksum mismatch)");
             return NULL;
