@@ -1427,8 +1427,8 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 #endif
 /* One round: a word of each lane, a new window every PER words. Each round asks for the stream
  * 256 bytes ahead: a chunk's ANS part begins past its raw part, where the hardware prefetcher
- * has not been, and without it the window loads wait for memory (bf16_exp_mant2 on 16 MB: 0.93
- * against 0.78 ns a word). (An address, not a load: past the stream's end it reads nothing.) */
+ * has not been, and without it the window loads wait for memory (bf16_exp_mant2 on 16 MB:
+ * 0.92-0.99 against 0.79 ns a word). (A hint, not a load: past the stream's end it reads nothing.) */
 #define NT_TANS_ROUNDS(PER, SLOW)                                                                   \
     for (; ob != ob_stop;) {                                                                        \
         NT_TANS_KEEP_STATES();                                                                      \
