@@ -702,16 +702,22 @@ static inline __attribute__((always_inline)) void count_codes(const uint8_t *w, 
 
 /* Order-0 bounds (bits) of every applicable pair for n words of w; bits[k] < 0 when pair k does
  * not apply. Fills s->hist with the key histogram when want_hist (and leaves it filled). */
+/* Whether pair k's codes can be counted for words of dtype dt and wb bytes (its table of codes by
+ * key is made, it codes the dtype at that width, its codes fit the counters). */
+static int pair_countable(const pairs_t *ps, int k, nt_dtype dt, int wb)
+{
+    const pair_tab_t *t = &ps->tab[k];
+    return t->code && (t->p->dtypes & (1u << dt)) && t->p->word_bytes == wb && t->p->ncodes <= 4096;
+}
+
 static void seg_bounds(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
                        double *bits, int want_hist)
 {
     const int small = n < SEG_SMALL && !want_hist;
     int ks[NT_CONTAINER_MAX_PAIRS], nk = 0; /* the pairs to count, none sharing another's bound */
     for (int k = 0; k < ps->n; k++) {
-        const pair_tab_t *t = &ps->tab[k];
-        const nt_pair *p = t->p;
         bits[k] = -1;
-        if ((p->dtypes & (1u << dt)) && p->word_bytes == wb && p->ncodes <= 4096 && t->code && !t->same)
+        if (pair_countable(ps, k, dt, wb) && !ps->tab[k].same)
             ks[nk++] = k;
     }
     if (small) {
@@ -1550,8 +1556,7 @@ static int plan_groups(const pairs_t *ps, scratch_t *s, const seg_t *segs, const
     uint16_t used[4096];
     double ng = 0, sg = 0; /* the group's word count and sum of g log2 g */
     for (int k = 0; k < ps->n && !pt; k++)
-        if (ps->tab[k].code && (ps->tab[k].p->dtypes & (1u << segs[idx[0]].dt)) &&
-            ps->tab[k].p->word_bytes == wb && ps->tab[k].p->ncodes <= 4096)
+        if (pair_countable(ps, k, segs[idx[0]].dt, wb))
             pt = &ps->tab[k];
     if (!pt)
         return -1;
@@ -1636,15 +1641,25 @@ static int group_code(const pairs_t *ps, scratch_t *s, item_buf_t *w, seg_t *seg
     uint64_t size;
     int codec;
     seg_t g = segs[w->idx[g0]];
-    w->gather.len = 0;
-    for (uint64_t i = g0; i < g1; i++) {
-        const seg_t *sk = &segs[w->idx[i]];
-        buf_put(&w->gather, base + (sk->offset - segs[0].offset), (size_t)sk->length);
+    const seg_t *last = &segs[w->idx[g1 - 1]];
+    const uint8_t *words = base + (g.offset - segs[0].offset);
+    int together = 1; /* the members lie back to back in the file: their words as they are */
+    for (uint64_t i = g0 + 1; i < g1 && together; i++)
+        together = segs[w->idx[i]].offset == segs[w->idx[i - 1]].offset + segs[w->idx[i - 1]].length;
+    if (together) {
+        g.length = last->offset + last->length - g.offset;
+    } else {
+        w->gather.len = 0;
+        for (uint64_t i = g0; i < g1; i++) {
+            const seg_t *sk = &segs[w->idx[i]];
+            buf_put(&w->gather, base + (sk->offset - segs[0].offset), (size_t)sk->length);
+        }
+        if (w->gather.oom)
+            return -1;
+        words = w->gather.p;
+        g.length = w->gather.len;
     }
-    if (w->gather.oom)
-        return -1;
-    g.length = w->gather.len;
-    if (code_segment(ps, s, &g, w->gather.p, &p, &size, &codec, NULL) != 0)
+    if (code_segment(ps, s, &g, words, &p, &size, &codec, NULL) != 0)
         return -1;
     if (codec != NT_CONTAINER_CODEC_STORED && codec != NT_CONTAINER_CODEC_ZSTD &&
         size <= sum + GROUP_PRICE_BYTES * (g1 - g0 - 1))
