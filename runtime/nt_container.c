@@ -700,8 +700,6 @@ static inline __attribute__((always_inline)) void count_codes(const uint8_t *w, 
     r[m > 3 ? 3 : 0] += s3;
 }
 
-/* Order-0 bounds (bits) of every applicable pair for n words of w; bits[k] < 0 when pair k does
- * not apply. Fills s->hist with the key histogram when want_hist (and leaves it filled). */
 /* Whether pair k's codes can be counted for words of dtype dt and wb bytes (its table of codes by
  * key is made, it codes the dtype at that width, its codes fit the counters). */
 static int pair_countable(const pairs_t *ps, int k, nt_dtype dt, int wb)
@@ -710,6 +708,8 @@ static int pair_countable(const pairs_t *ps, int k, nt_dtype dt, int wb)
     return t->code && (t->p->dtypes & (1u << dt)) && t->p->word_bytes == wb && t->p->ncodes <= 4096;
 }
 
+/* Order-0 bounds (bits) of every applicable pair for n words of w; bits[k] < 0 when pair k does
+ * not apply. Fills s->hist with the key histogram when want_hist (and leaves it filled). */
 static void seg_bounds(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
                        double *bits, int want_hist)
 {
