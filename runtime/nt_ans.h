@@ -1037,10 +1037,23 @@ NT_INLINE size_t nt_ans_put_raw_part(const nt_ans_codec *c, const void *src, siz
         const size_t bytes = nt_ans_raw_part_size(c, nc);
         uint64_t acc = 0;
         int nacc = 0;
+        size_t i = 0;
         uint8_t tail[4];
         if (bytes > cap)
             return NT_ERROR(DST_TOO_SMALL);
-        for (size_t i = 0; i < nc; i++) {
+        /* Below 8 bits, eight words are R whole bytes: put together without a chain through an
+         * accumulator and stored as one 64-bit word while 8 bytes fit in the part (the next
+         * group overwrites the 8 - R bytes past its own). The rest goes on below. */
+        if (R < 8)
+            for (; i + 8 <= nc && at + 8 <= bytes; i += 8, at += (size_t)R) {
+                uint64_t r[8];
+                for (int j = 0; j < 8; j++)
+                    split(nt_load_word(src, i0 + i + (size_t)j, c->word_bytes), &r[j]);
+                nt_ans_store_be64(dst + at, ((r[0] << (7 * R)) | (r[1] << (6 * R)) | (r[2] << (5 * R)) |
+                                             (r[3] << (4 * R)) | (r[4] << (3 * R)) | (r[5] << (2 * R)) |
+                                             (r[6] << R) | r[7]) << (64 - 8 * R));
+            }
+        for (; i < nc; i++) {
             uint64_t raw;
             split(nt_load_word(src, i0 + i, c->word_bytes), &raw);
             acc = (acc << R) | raw;

@@ -786,15 +786,20 @@ static int zstd_segment(scratch_t *s, const seg_t *sg, const uint8_t *src, const
     return 0;
 }
 
+/* Whether pair k has a model per block of fewer than n words (then it can beat its bound). */
+static int per_block(const pairs_t *ps, int k, uint64_t n)
+{
+    return ps->tab[k].p->block && ps->tab[k].p->block < n;
+}
+
 /* Whether pair k need not be tried on n words: a pair tried before had the same bound and one
  * model covers the n words in both, so they code them alike (the same codes, one table each). */
 static int same_as_tried(const pairs_t *ps, const double *bits, const int *tried, int k, uint64_t n)
 {
-    const nt_pair *p = ps->tab[k].p;
-    if (p->block && p->block < n)
+    if (per_block(ps, k, n))
         return 0;
     for (int j = 0; j < k; j++)
-        if (tried[j] && bits[j] == bits[k] && (!ps->tab[j].p->block || ps->tab[j].p->block >= n))
+        if (tried[j] && bits[j] == bits[k] && !per_block(ps, j, n))
             return 1;
     return 0;
 }
@@ -876,7 +881,9 @@ static int planes_promising(ZSTD_CCtx *zc, const uint8_t *lo, uint64_t n, uint8_
  * the words' order-0 entropy under its codes (a static code's length is at least the entropy;
  * tANS's rounding moves a stream's length by far less than the 0.01 % + 64 bytes allowed for
  * it). A pair with a model per block of fewer than n words can beat that bound and is always
- * tried. The result is the one trying every pair in list order would keep. */
+ * tried, before the pairs of the same bound: where its blocks beat the bound (a tensor whose
+ * statistics drift, such as an embedding), the pairs with one model for the n words need not be
+ * coded at all. The result is the one trying every pair in list order would keep. */
 static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, const double *bits, int forced,
                      const uint8_t *tail, size_t tail_size, uint64_t length, int *cur, int *have,
                      const uint8_t **payload, uint64_t *psize, int *codec)
@@ -888,8 +895,11 @@ static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t
         int j = k;
         if (bits[k] >= 0 && ps->tab[k].p != ps->forced && (best < 0 || bits[k] < best))
             best = bits[k];
-        /* by bound, then in list order (an insertion sort: a handful of pairs) */
-        for (; j > 0 && bits[order[j - 1]] > bits[k]; j--)
+        /* by bound, a pair with a model per block before the others of its bound, then in list
+         * order (an insertion sort: a handful of pairs) */
+        for (; j > 0 && (bits[order[j - 1]] > bits[k] ||
+                         (bits[order[j - 1]] == bits[k] && per_block(ps, k, n) && !per_block(ps, order[j - 1], n)));
+             j--)
             order[j] = order[j - 1];
         order[j] = k;
     }
@@ -904,7 +914,7 @@ static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t
         if (forced < 0 &&
             (p == ps->forced || bits[k] > best * 1.002 + 2048 * 8 || same_as_tried(ps, bits, tried, k, n)))
             continue;
-        if (forced < 0 && *have >= 0 && (!p->block || p->block >= n) &&
+        if (forced < 0 && *have >= 0 && !per_block(ps, k, n) &&
             bits[k] * (1 - 1e-4) / 8 - 64 + (double)(head + tail_size) > (double)*psize)
             continue;
         tried[k] = 1;
