@@ -1548,6 +1548,7 @@ NT_INLINE int nt_ans_decode_block(const nt_ans_codec *c, const nt_ans_tables *t,
 typedef struct {
     uint32_t *norm;             /* ncodes + 1 */
     double *count;              /* ncodes + 1 */
+    uint32_t *hist;             /* encoder: 4 (ncodes + 1), the counting's four tables */
     uint32_t *scratch;
     nt_tans_dcell *tans_dt;
     uint32_t *tans_state;
@@ -1560,6 +1561,7 @@ NT_FN void nt_ans_work_free(nt_ans_work *w)
 {
     free(w->norm);
     free(w->count);
+    free(w->hist);
     free(w->scratch);
     free(w->tans_dt);
     free(w->tans_state);
@@ -1583,7 +1585,8 @@ NT_FN int nt_ans_work_alloc(nt_ans_work *w, const nt_ans_codec *c, int encoder)
             goto fail;
         if (encoder) {
             w->count = (double *)calloc(nsym, sizeof(double));
-            if (!w->count)
+            w->hist = (uint32_t *)malloc(4 * nsym * sizeof(uint32_t));
+            if (!w->count || !w->hist)
                 goto fail;
         }
         if (c->coder == 0) {
@@ -1613,6 +1616,35 @@ NT_FN void nt_ans_cumul(const uint32_t *norm, int nsym, uint32_t *cumul)
         c += norm[s];
     }
     cumul[nsym] = c;
+}
+
+/* Counts the codes of words [0, n) of src into count[0 .. ncodes] (as doubles, which the model
+ * fitting takes). Four tables of 32-bit counts, one word in four each, so that a run of one code
+ * (weights' exponents repeat) does not put each increment behind the last; summed every 2^30
+ * words and at the end. h: 4 (ncodes + 1) counts of scratch. */
+NT_INLINE void nt_ans_count_codes(const nt_ans_codec *c, const void *src, size_t n, nt_split_fn split, uint32_t *h,
+                                  double *count)
+{
+    const size_t nsym = (size_t)c->ncodes + 1, slice = (size_t)1 << 30;
+    uint32_t *h0 = h, *h1 = h + nsym, *h2 = h + 2 * nsym, *h3 = h + 3 * nsym;
+    for (size_t s = 0; s < nsym; s++)
+        count[s] = 0;
+    for (size_t i0 = 0; i0 < n; i0 += slice) {
+        const size_t i1 = n - i0 < slice ? n : i0 + slice;
+        size_t i = i0;
+        uint64_t raw;
+        memset(h, 0, 4 * nsym * sizeof *h);
+        for (; i + 4 <= i1; i += 4) {
+            h0[split(nt_load_word(src, i, c->word_bytes), &raw)]++;
+            h1[split(nt_load_word(src, i + 1, c->word_bytes), &raw)]++;
+            h2[split(nt_load_word(src, i + 2, c->word_bytes), &raw)]++;
+            h3[split(nt_load_word(src, i + 3, c->word_bytes), &raw)]++;
+        }
+        for (; i < i1; i++)
+            h0[split(nt_load_word(src, i, c->word_bytes), &raw)]++;
+        for (size_t s = 0; s < nsym; s++)
+            count[s] += (double)h0[s] + (double)h1[s] + (double)h2[s] + (double)h3[s];
+    }
 }
 
 /* The whole encoder: header, then each block (its model if adaptive, then its chunks). */
@@ -1664,12 +1696,7 @@ NT_INLINE size_t nt_ans_encode(const nt_ans_codec *c, void *dst, size_t cap, con
         nt_bitw w;
         if (c->adaptive) {
             int log;
-            for (int s = 0; s <= c->ncodes; s++)
-                wk.count[s] = 0;
-            for (size_t i = 0; i < bn; i++) {
-                uint64_t raw;
-                wk.count[split(nt_load_word(bsrc, i, c->word_bytes), &raw)] += 1;
-            }
+            nt_ans_count_codes(c, bsrc, bn, split, wk.hist, wk.count);
             log = nt_ans_choose_log(wk.count, c->ncodes, c->log, c->coder == 0 ? 5 : 8, wk.norm);
             if (log < 0) {
                 res = NT_ERROR(GENERIC);
