@@ -119,6 +119,14 @@ static int code_in_top16(const nt_type *t)
     return 1;
 }
 
+/* Whether a type's code of a 16-bit key is the OR of its two bytes' codes, with the same raw bits
+ * for every key (nt_pair.code_split): a split type, its code in the top 16 bits of a word of at
+ * least 16 bits. */
+static int code_split(const nt_type *t)
+{
+    return t->map == NT_MAP_SPLIT && t->word_bits >= 16 && code_in_top16(t) && t->raw_bits_min == t->raw_bits_max;
+}
+
 static nt_type *compile_one(const char *file, const char *src, size_t len)
 {
     nt_diag d;
@@ -264,6 +272,7 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
     p->is_error = user_is_error;
     p->error_name = user_error_name;
     p->code_of = code_in_top16(t) && t->word_bits >= 16 ? ir_code_of : NULL;
+    p->code_split = p->code_of && code_split(t);
     p->ctx = t;
     p->ncodes = t->ncodes;
     return 0;
@@ -312,6 +321,7 @@ static int pairs_setup(int with_ir)
         p->is_error = b->is_error;
         p->error_name = b->error_name;
         p->code_of = t ? b->code_of : NULL; /* the generated split: as the IR's, much faster */
+        p->code_split = t && code_split(t);
         p->ctx = t;
         p->ncodes = b->ncodes;
         p->block = t && t->model == NT_MODEL_ADAPTIVE ? t->block : 0;

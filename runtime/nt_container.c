@@ -536,10 +536,25 @@ static int pairs_tables(pairs_t *ps, unsigned mask, char *err, size_t errlen)
         t->raw = malloc(65536);
         if (!t->code || !t->raw)
             return errf(err, errlen, "out of memory");
-        for (uint32_t k = 0; k < 65536; k++) {
-            int rb = 0, c = p->code_of(p->ctx, k, &rb);
-            t->code[k] = (uint16_t)(c < 0 ? 0 : c);
-            t->raw[k] = (uint8_t)rb;
+        if (p->code_split) {
+            /* 512 calls instead of 65536: a key's code from its two bytes' */
+            uint16_t hi[256], lo[256];
+            int rb = 0, c;
+            for (uint32_t b = 0; b < 256; b++) {
+                c = p->code_of(p->ctx, b << 8, &rb);
+                hi[b] = (uint16_t)(c < 0 ? 0 : c);
+                c = p->code_of(p->ctx, b, &rb);
+                lo[b] = (uint16_t)(c < 0 ? 0 : c);
+            }
+            for (uint32_t k = 0; k < 65536; k++)
+                t->code[k] = (uint16_t)(hi[k >> 8] | lo[k & 255]);
+            memset(t->raw, rb, 65536);
+        } else {
+            for (uint32_t k = 0; k < 65536; k++) {
+                int rb = 0, c = p->code_of(p->ctx, k, &rb);
+                t->code[k] = (uint16_t)(c < 0 ? 0 : c);
+                t->raw[k] = (uint8_t)rb;
+            }
         }
         for (int j = 0; j < i && !t->same; j++) {
             const pair_tab_t *u = &ps->tab[j];

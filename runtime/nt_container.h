@@ -52,6 +52,9 @@ typedef struct nt_pair {
      * code_of returns the code of key and sets *raw_bits to the raw bits the word carries
      * (NULL, and block 0, where only decoding is asked for). */
     int (*code_of)(const void *ctx, uint32_t key, int *raw_bits);
+    int code_split;             /* 1: the code of a key is the OR of the codes of its high byte's key
+                                 * (key & 0xff00) and its low byte's (key & 0xff), and every key has
+                                 * the same raw bits (a split type: code bits are word bits) */
     const void *ctx;
     int ncodes;
     uint64_t block;             /* words per model block (adaptive per block), 0: one model per stream */
