@@ -219,10 +219,13 @@ typedef struct {
     uint64_t map_size;
     uint64_t data_end;  /* payloads lie in [HEAD_SIZE, data_end) */
     uint8_t *index_raw; /* the decompressed index */
+    ZSTD_DCtx *dc;      /* the index's zstd context, handed on to an unpack worker (making one
+                         * costs about 8 us, as much as decoding a small frame ten times) */
 } index_t;
 
 static void index_free(index_t *x)
 {
+    ZSTD_freeDCtx(x->dc);
     for (uint32_t i = 0; i < x->nfiles; i++) {
         file_t *f = &x->files[i];
         if (f->own_map && f->map)
@@ -1254,21 +1257,33 @@ static int safe_name(const char *s)
     return 1;
 }
 
+/* A zstd context, made on first use. */
+static ZSTD_DCtx *dctx_get(ZSTD_DCtx **dc)
+{
+    return *dc ? *dc : (*dc = ZSTD_createDCtx());
+}
+
 /* Decompresses the index frame [z, z + zn) into x->index_raw, which must come to exactly raw bytes.
- * The buffer grows with what the frame really holds, so a tail or a frame header that claims a
- * large index costs nothing until the data is there. */
+ * An index of up to 1 MiB is decompressed in one call; a larger one through a buffer that grows
+ * with what the frame really holds, so that a tail or a frame header that claims a large index
+ * costs nothing until the data is there. */
 static int index_inflate(index_t *x, const uint8_t *z, size_t zn, size_t raw)
 {
-    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    const size_t one_call = (size_t)1 << 20;
+    ZSTD_DCtx *dc = dctx_get(&x->dc);
     ZSTD_inBuffer in;
     ZSTD_outBuffer out;
-    size_t cap = raw < ((size_t)1 << 20) ? raw : (size_t)1 << 20;
+    size_t cap = raw < one_call ? raw : one_call;
     int rc = -1;
-    /* the writer's frame (level 12) never needs a window above 8 MiB; refuse to allocate more */
-    if (!dc || ZSTD_isError(ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 24)) || !(x->index_raw = malloc(cap))) {
-        ZSTD_freeDCtx(dc);
+    if (!dc || !(x->index_raw = malloc(cap)))
         return -1;
+    if (raw <= one_call) {
+        size_t r = ZSTD_decompressDCtx(dc, x->index_raw, cap, z, zn);
+        return !ZSTD_isError(r) && r == raw ? 0 : -1;
     }
+    /* the writer's frame (level 12) never needs a window above 8 MiB; refuse to allocate more */
+    if (ZSTD_isError(ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 24)))
+        return -1;
     in.src = z;
     in.size = zn;
     in.pos = 0;
@@ -1297,7 +1312,7 @@ static int index_inflate(index_t *x, const uint8_t *z, size_t zn, size_t raw)
             break; /* the frame is cut short */
         }
     }
-    ZSTD_freeDCtx(dc);
+    ZSTD_DCtx_reset(dc, ZSTD_reset_session_and_parameters);
     return rc;
 }
 
@@ -2039,7 +2054,7 @@ static const char *seg_label(const seg_t *s, char *buf, size_t n)
 /* Decodes segment s into out (length bytes, aligned) or returns the stored bytes; checks the hash. */
 /* Codec fp32_planes: the high halves (a stream of a bf16 pair), the low planes (zstd), joined. */
 static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *payload, uint8_t *out,
-                         uint8_t **tmp, size_t *tmp_cap, char *msg, size_t msglen)
+                         uint8_t **tmp, size_t *tmp_cap, ZSTD_DCtx **dc, char *msg, size_t msglen)
 {
     const uint64_t n = s->group_len / 4;
     const nt_pair *hp;
@@ -2054,7 +2069,7 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
         snprintf(msg, msglen, "corrupt (fp32_planes: high halves in codec %d, not a bf16 pair)", payload[0]);
         return -1;
     }
-    if (grow(tmp, tmp_cap, (size_t)s->group_len) != 0) {
+    if (grow(tmp, tmp_cap, (size_t)s->group_len) != 0 || !dctx_get(dc)) {
         snprintf(msg, msglen, "out of memory");
         return -1;
     }
@@ -2064,8 +2079,8 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
                  hp->is_error(r) ? hp->error_name(r) : "wrong word count");
         return -1;
     }
-    r = ZSTD_decompress(*tmp + 2 * n, (size_t)(2 * n), payload + PLANES_HEAD + hs,
-                        (size_t)(s->payload_size - PLANES_HEAD - hs));
+    r = ZSTD_decompressDCtx(*dc, *tmp + 2 * n, (size_t)(2 * n), payload + PLANES_HEAD + hs,
+                            (size_t)(s->payload_size - PLANES_HEAD - hs));
     if (ZSTD_isError(r) || r != 2 * n) {
         snprintf(msg, msglen, "corrupt (fp32_planes, low halves: %s)",
                  ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
@@ -2080,8 +2095,8 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
  * it holds, or of `only` alone when it is not NULL. On failure sets *bad to the segment to blame
  * (s, or the one whose hash failed). */
 static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const seg_t *s, const seg_t *only,
-                                     uint8_t **out, size_t *cap, uint8_t **tmp, size_t *tmp_cap, const seg_t **bad,
-                                     char *msg, size_t msglen)
+                                     uint8_t **out, size_t *cap, uint8_t **tmp, size_t *tmp_cap, ZSTD_DCtx **dc,
+                                     const seg_t **bad, char *msg, size_t msglen)
 {
     const uint8_t *payload = x->map + s->payload_offset;
     const uint8_t *res = payload;
@@ -2089,11 +2104,11 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
     *bad = s;
     if (s->codec == NT_CONTAINER_CODEC_ZSTD) {
         size_t r;
-        if (grow(out, cap, (size_t)len) != 0) {
+        if (grow(out, cap, (size_t)len) != 0 || !dctx_get(dc)) {
             snprintf(msg, msglen, "out of memory");
             return NULL;
         }
-        r = ZSTD_decompress(*out, (size_t)len, payload, (size_t)s->payload_size);
+        r = ZSTD_decompressDCtx(*dc, *out, (size_t)len, payload, (size_t)s->payload_size);
         if (ZSTD_isError(r) || r != len) {
             snprintf(msg, msglen, "corrupt (zstd: %s)", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
             return NULL;
@@ -2104,7 +2119,7 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
             snprintf(msg, msglen, "out of memory");
             return NULL;
         }
-        if (planes_decode(ps, s, payload, *out, tmp, tmp_cap, msg, msglen) != 0)
+        if (planes_decode(ps, s, payload, *out, tmp, tmp_cap, dc, msg, msglen) != 0)
             return NULL;
         res = *out;
     } else if (s->codec != NT_CONTAINER_CODEC_STORED) {
@@ -2141,10 +2156,15 @@ static void *unpack_worker(void *arg)
     unpack_job *j = arg;
     uint8_t *out = NULL, *tmp = NULL;
     size_t cap = 0, tmp_cap = 0;
+    ZSTD_DCtx *dc = NULL; /* this worker's zstd context: the index's, or one made on first use */
     release_run rel = {NULL, NULL};
     for (;;) {
         uint64_t k;
         pthread_mutex_lock(&j->mu);
+        if (!dc) {
+            dc = j->x->dc;
+            j->x->dc = NULL;
+        }
         if (j->failed || j->next >= j->ntodo) {
             pthread_mutex_unlock(&j->mu);
             break;
@@ -2155,7 +2175,7 @@ static void *unpack_worker(void *arg)
          * heads only and writes the group; --tensor takes any segment and writes its own bytes */
         const seg_t *s = &j->x->segs[j->todo[k]], *h = &j->x->segs[s->head], *bad;
         char msg[512], label[600];
-        const uint8_t *bytes = decode_segment(j->x, j->ps, h, j->dst_off ? s : NULL, &out, &cap, &tmp, &tmp_cap, &bad,
+        const uint8_t *bytes = decode_segment(j->x, j->ps, h, j->dst_off ? s : NULL, &out, &cap, &tmp, &tmp_cap, &dc, &bad,
                                               msg, sizeof msg);
         int werr = 0;
         if (bytes && j->fds && j->dst_off && pwrite_all(j->fds[0], bytes + s->group_off, s->length, j->dst_off[k]) != 0)
@@ -2191,6 +2211,7 @@ static void *unpack_worker(void *arg)
     /* (the last run goes with the map) */
     free(out);
     free(tmp);
+    ZSTD_freeDCtx(dc);
     return NULL;
 }
 

@@ -140,6 +140,11 @@ def main():
     hs, hd = write_st(os.path.join(out, "special.safetensors"), t)
     record(tsv, "special.safetensors", hs, hd)
 
+    # 12000 two-byte tensors with long names: an index of more than 1 MiB (read in pieces)
+    t = [("model.layers.%05d.self_attention.rotary_embedding.inverse_frequency_buffer" % i, "U8", [2],
+          bytes([i & 255, i >> 8])) for i in range(12000)]
+    write_st(os.path.join(out, "many.safetensors"), t)
+
     # .npy, version 1.0, little-endian float16
     vals = weights(3000, 0.1)
     hdr = "{'descr': '<f2', 'fortran_order': False, 'shape': (3000,), }"

@@ -112,6 +112,12 @@ check "sharded directory: pack, unpack, identical tree" sh -c \
 check "several files: unpacked into a directory" sh -c \
     "'$NTC' pack '$S/aligned.safetensors' '$S/special.safetensors' -o '$T/two.ntz' && '$NTC' unpack '$T/two.ntz' -o '$T/two.out' &&
      cmp '$S/aligned.safetensors' '$T/two.out/aligned.safetensors' && cmp '$S/special.safetensors' '$T/two.out/special.safetensors'"
+check "12000 tensors (an index of more than 1 MiB): round trip" sh -c \
+    "'$NTC' pack '$S/many.safetensors' -o '$T/many.ntz' && '$NTC' unpack '$T/many.ntz' -o '$T/many.out' &&
+     cmp '$S/many.safetensors' '$T/many.out' && python3 -c \"
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+sys.exit(0 if struct.unpack('<Q', b[-16:-8])[0] > 1 << 20 else 1)\" '$T/many.ntz'"
 check "same container for -j 1, -j 2 and -j 3" sh -c \
     "'$NTC' pack '$S/big.safetensors' -o '$T/j1.ntz' -j 1 && '$NTC' pack '$S/big.safetensors' -o '$T/j2.ntz' -j 2 &&
      '$NTC' pack '$S/big.safetensors' -o '$T/j3.ntz' -j 3 && cmp '$T/j1.ntz' '$T/j2.ntz' && cmp '$T/j1.ntz' '$T/j3.ntz'"
