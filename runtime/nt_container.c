@@ -1519,6 +1519,14 @@ typedef struct {
     uint64_t *item;     /* the first segment of each work item: a segment, or a run that may share a stream */
     uint64_t nitems;
     uint64_t next_take, next_write, write_pos;
+    /* Items coded before their turn to be written, kept (a copy of the payload) so that their
+     * thread goes on to the next item instead of waiting; the thread that writes the item before
+     * them writes them too. At most stash_max bytes are kept. */
+    struct stashed {
+        uint8_t *p;     /* NULL: not kept */
+        uint64_t size;
+    } *stash;           /* per item */
+    uint64_t stash_bytes, stash_max;
     int failed;
     char *err;
     size_t errlen;
@@ -1806,26 +1814,71 @@ static void *pack_worker(void *arg)
             pthread_mutex_unlock(&j->mu);
             break;
         }
-        /* wait for our turn: the container's layout does not depend on the thread count */
+        uint64_t psize = 0, kend;
+        uint8_t *kept = NULL;
+        for (uint64_t i = first; i < end; i++)
+            psize += j->x->segs[i].payload_size;
+        /* Our turn to write comes when every item before it is written: the container's layout
+         * does not depend on the thread count. Before it, the payload is kept when there is room,
+         * and the thread goes on. */
         pthread_mutex_lock(&j->mu);
+        if (!j->failed && j->next_write != k && psize <= j->stash_max - j->stash_bytes) {
+            j->stash_bytes += psize;
+            pthread_mutex_unlock(&j->mu);
+            kept = malloc(psize ? (size_t)psize : 1);
+            if (kept)
+                memcpy(kept, payload, (size_t)psize);
+            pthread_mutex_lock(&j->mu);
+            if (!kept) {
+                j->stash_bytes -= psize;
+            } else if (j->next_write != k) {
+                j->stash[k].p = kept;
+                j->stash[k].size = psize;
+                progress_add(&j->pr, total);
+                pthread_mutex_unlock(&j->mu);
+                release_add(&rel, src, total); /* (the copy is written, not the input) */
+                continue;                      /* the writer of the item before takes it */
+            }
+        }
         while (!j->failed && j->next_write != k)
             pthread_cond_wait(&j->cv, &j->mu);
         if (j->failed) {
             pthread_mutex_unlock(&j->mu);
+            if (kept) {
+                free(kept);
+                pthread_mutex_lock(&j->mu);
+                j->stash_bytes -= psize;
+                pthread_mutex_unlock(&j->mu);
+            }
             break;
         }
+        /* positions for this item and for the kept ones that follow it, written here */
         const uint64_t at = j->write_pos;
-        for (uint64_t i = first; i < end; i++) {
-            j->x->segs[i].payload_offset = j->write_pos;
-            j->write_pos += j->x->segs[i].payload_size;
+        for (kend = k; kend < j->nitems && (kend == k || j->stash[kend].p); kend++) {
+            const uint64_t f = j->item[kend], e = kend + 1 < j->nitems ? j->item[kend + 1] : j->x->nsegs;
+            for (uint64_t i = f; i < e; i++) {
+                j->x->segs[i].payload_offset = j->write_pos;
+                j->write_pos += j->x->segs[i].payload_size;
+            }
         }
-        const uint64_t psize = j->write_pos - at;
-        j->next_write++;
+        j->next_write = kend;
         pthread_cond_broadcast(&j->cv);
         pthread_mutex_unlock(&j->mu);
-        int werr = pwrite_all(j->fd, payload, psize, at) != 0 ? errno : 0;
+        int werr = pwrite_all(j->fd, kept ? kept : payload, psize, at) != 0 ? errno : 0;
+        uint64_t off = at + psize, freed = kept ? psize : 0;
+        free(kept);
         release_add(&rel, src, total);
+        /* (items past k are ours alone now: no other thread reads or writes their entries) */
+        for (uint64_t q = k + 1; q < kend; q++) {
+            if (!werr && pwrite_all(j->fd, j->stash[q].p, j->stash[q].size, off) != 0)
+                werr = errno;
+            off += j->stash[q].size;
+            freed += j->stash[q].size;
+            free(j->stash[q].p);
+            j->stash[q].p = NULL;
+        }
         pthread_mutex_lock(&j->mu);
+        j->stash_bytes -= freed;
         if (werr)
             job_fail(j, "cannot write the container: %s", strerror(werr));
         progress_add(&j->pr, total);
@@ -1861,7 +1914,7 @@ int nt_container_pack(const char *const *inputs, int ninputs, const char *out_pa
     pairs_t ps;
     pack_job j;
     char *tmp = NULL;
-    int fd = -1, rc = -1;
+    int fd = -1, rc = -1, nthreads = 1;
     buf_t ib = {0, 0, 0, 0};
     uint64_t total = 0;
     memset(&x, 0, sizeof x);
@@ -1937,6 +1990,12 @@ int nt_container_pack(const char *const *inputs, int ninputs, const char *out_pa
         goto done;
     }
     j.nitems = plan_items(&x, j.item);
+    nthreads = thread_count(opt, j.nitems);
+    if (!(j.stash = calloc((size_t)(j.nitems ? j.nitems : 1), sizeof *j.stash))) {
+        errf(err, errlen, "out of memory");
+        goto done;
+    }
+    j.stash_max = (uint64_t)(nthreads - 1) * NT_CONTAINER_PART_BYTES;
     j.x = &x;
     j.ps = &ps;
     j.fd = fd;
@@ -1946,10 +2005,12 @@ int nt_container_pack(const char *const *inputs, int ninputs, const char *out_pa
     pthread_mutex_init(&j.mu, NULL);
     pthread_cond_init(&j.cv, NULL);
     progress_init(&j.pr, opt ? opt->progress : -1, "ntc pack", total);
-    run_threads(thread_count(opt, j.nitems), pack_worker, &j);
+    run_threads(nthreads, pack_worker, &j);
     progress_end(&j.pr);
     pthread_mutex_destroy(&j.mu);
     pthread_cond_destroy(&j.cv);
+    for (uint64_t i = 0; i < j.nitems; i++)
+        free(j.stash[i].p); /* (left only after a failure) */
     if (j.failed)
         goto done;
     if (index_write(&x, &ib) != 0) {
@@ -2005,6 +2066,7 @@ done:
     }
     free(ib.p);
     free(j.item);
+    free(j.stash);
     index_free(&x);
     pairs_free(&ps);
     return rc;
