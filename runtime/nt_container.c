@@ -2242,11 +2242,22 @@ static void *unpack_worker(void *arg)
         int werr = 0;
         if (bytes && j->fds && j->dst_off && pwrite_all(j->fds[0], bytes + s->group_off, s->length, j->dst_off[k]) != 0)
             werr = errno;
-        for (const seg_t *m = h; bytes && j->fds && !j->dst_off && !werr; m = &j->x->segs[m->next_member]) {
-            if (pwrite_all(j->fds[h->file], bytes + m->group_off, m->length, m->offset) != 0)
+        /* a group's members, in runs that lie back to back both in the stream and in the file:
+         * one write a run */
+        for (const seg_t *m = h; bytes && j->fds && !j->dst_off && !werr;) {
+            uint64_t goff = m->group_off, off = m->offset, len = m->length;
+            while (m->next_member) {
+                const seg_t *nm = &j->x->segs[m->next_member];
+                if (nm->group_off != goff + len || nm->offset != off + len)
+                    break;
+                len += nm->length;
+                m = nm;
+            }
+            if (pwrite_all(j->fds[h->file], bytes + goff, len, off) != 0)
                 werr = errno;
             if (!m->next_member)
                 break;
+            m = &j->x->segs[m->next_member];
         }
         release_add(&rel, j->x->map + h->payload_offset, h->payload_size);
         pthread_mutex_lock(&j->mu);
