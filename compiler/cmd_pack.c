@@ -272,7 +272,7 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
     p->is_error = user_is_error;
     p->error_name = user_error_name;
     p->code_of = code_in_top16(t) && t->word_bits >= 16 ? ir_code_of : NULL;
-    p->code_split = p->code_of && code_split(t);
+    p->code_split = code_split(t); /* (implies code_of) */
     p->ctx = t;
     p->ncodes = t->ncodes;
     return 0;

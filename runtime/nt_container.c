@@ -1843,13 +1843,10 @@ static void *pack_worker(void *arg)
         while (!j->failed && j->next_write != k)
             pthread_cond_wait(&j->cv, &j->mu);
         if (j->failed) {
-            pthread_mutex_unlock(&j->mu);
-            if (kept) {
-                free(kept);
-                pthread_mutex_lock(&j->mu);
+            if (kept)
                 j->stash_bytes -= psize;
-                pthread_mutex_unlock(&j->mu);
-            }
+            pthread_mutex_unlock(&j->mu);
+            free(kept);
             break;
         }
         /* positions for this item and for the kept ones that follow it, written here */
