@@ -153,17 +153,20 @@ static nt_type *compile_one(const char *file, const char *src, size_t len)
 /* ------------------------------------------------------------------ a user type (--type) */
 
 static nt_type *user_t;
+static nt_word_map user_map; /* its split and join, from tables */
 static nt_ans_codec user_codec;
 static uint8_t *user_raw_bits;
+static uint16_t *user_sym_word; /* 16-bit split types: join(code, 0), into the decode cells */
 static uint32_t *user_norm;
 static void *user_tables[4];
 
-static int user_split(uint64_t w, uint64_t *raw)
+/* (inlined into the coder's loops, as generated code's are) */
+NT_INLINE int user_split(uint64_t w, uint64_t *raw)
 {
-    int c = nt_word_code(user_t, w, raw);
+    int c = nt_map_code(&user_map, w, raw);
     return c < 0 ? 0 : c;
 }
-static uint64_t user_join(int code, uint64_t raw) { return nt_word_join(user_t, code, raw); }
+NT_INLINE uint64_t user_join(int code, uint64_t raw) { return nt_map_join(&user_map, code, raw); }
 static size_t user_bound_fn(size_t n) { return nt_ans_compress_bound(&user_codec, n); }
 static size_t user_enc_fn(void *d, size_t c, const void *s, size_t n)
 {
@@ -178,12 +181,15 @@ static const char *user_error_name(size_t r) { return nt_ans_error_name(r); }
 
 static void user_free(void)
 {
+    nt_word_map_free(&user_map);
     if (user_t)
         nt_type_free(user_t);
     user_t = NULL;
     free(user_raw_bits);
+    free(user_sym_word);
     free(user_norm);
     user_raw_bits = NULL;
+    user_sym_word = NULL;
     user_norm = NULL;
     for (int i = 0; i < 4; i++) {
         free(user_tables[i]);
@@ -214,6 +220,17 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
     if (!(user_raw_bits = malloc((size_t)nsym)))
         return -1;
     nt_codec_of_type(t, c, user_raw_bits);
+    if (nt_word_map_init(&user_map, t) != 0)
+        return -1;
+    /* as emit_c.c gives a 16-bit split type's generated code: each symbol's part of the word in
+     * its decode cells, so that a word is one or of that and its raw bits */
+    if (t->map == NT_MAP_SPLIT && t->word_bits > 8 && t->word_bits <= 16) {
+        if (!(user_sym_word = calloc((size_t)nsym, sizeof *user_sym_word)))
+            return -1;
+        for (int k = 0; k < t->ncodes; k++)
+            user_sym_word[k] = (uint16_t)user_map.code_word[k];
+        c->sym_word = user_sym_word;
+    }
     if (!c->adaptive) {
         uint32_t *scratch;
         if (!(user_norm = calloc((size_t)nsym, sizeof *user_norm)) || nt_static_norm(t, user_norm) != 0) {
@@ -232,7 +249,7 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
             user_tables[0] = dt;
             user_tables[1] = state;
             user_tables[2] = cs;
-            if (!dt || !state || !cs || nt_tans_build_dtable(user_norm, NULL, nsym, t->table_log, dt, scratch) != 0 ||
+            if (!dt || !state || !cs || nt_tans_build_dtable(user_norm, user_sym_word, nsym, t->table_log, dt, scratch) != 0 ||
                 nt_tans_build_ctable(user_norm, nsym, t->table_log, state, cs, scratch) != 0)
                 return -1;
             c->tans_dt = dt;

@@ -26,10 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const nt_type *q_type; /* for the split/join callbacks, which take no context */
+static nt_word_map q_map; /* the type's split and join, for callbacks that take no context */
 
-static int q_split(uint64_t w, uint64_t *raw) { return nt_word_code(q_type, w, raw); }
-static uint64_t q_join(int code, uint64_t raw) { return nt_word_join(q_type, code, raw); }
+static int q_split(uint64_t w, uint64_t *raw) { return nt_map_code(&q_map, w, raw); }
+static uint64_t q_join(int code, uint64_t raw) { return nt_map_join(&q_map, code, raw); }
 
 static const char usage_quantize[] =
     "usage: ntc quantize T.nt IN.safetensors -o OUT.safetensors [options]\n"
@@ -238,7 +238,10 @@ int nt_cmd_quantize(int argc, char **argv)
         nt_fatal("type '%s' has no value meaning for every code: nothing to quantize to", t->name);
         goto done;
     }
-    q_type = t;
+    if (nt_word_map_init(&q_map, t) != 0) {
+        nt_fatal("out of memory");
+        goto done;
+    }
     vt.split = q_split;
     vt.join = q_join;
     if (nt_tensor_file_open(&f, in, 0, err, sizeof err) != 0) {
@@ -383,6 +386,7 @@ int nt_cmd_quantize(int argc, char **argv)
             free(qt[i].out);
     free(raw_bits);
 done:
+    nt_word_map_free(&q_map);
     free(qt);
     nt_tensor_file_close(&f);
     nt_value_release(&vt);

@@ -168,6 +168,50 @@ void nt_type_free(nt_type *t);
 int nt_word_code(const nt_type *t, uint64_t word, uint64_t *raw);
 uint64_t nt_word_join(const nt_type *t, int code, uint64_t raw);
 
+/* The same split and join from tables, for code that runs them once a word (pack --type,
+ * quantize): nt_word_code and nt_word_join walk the word bit by bit. For a split type, each byte
+ * of the word gives its code bits and its raw bits by lookup, and each byte of the raw bits its
+ * places in the word; a type of ranges takes nt_word_code / nt_word_join themselves. */
+typedef struct {
+    const nt_type *t;
+    int split;               /* NT_MAP_SPLIT: the tables below are filled */
+    int word_bytes, raw_bytes;
+    uint64_t code_of[8][256]; /* [byte k][its value]: its code bits, in their places in the code */
+    uint64_t raw_of[8][256];  /* [byte k][its value]: its raw bits, in their places in raw */
+    uint64_t raw_in[8][256];  /* [byte k of raw][its value]: those raw bits in their places in the word */
+    uint64_t *code_word;      /* [code]: join(code, 0); ncodes entries */
+} nt_word_map;
+
+/* Builds m for t (which must outlive it). Returns 0, or -1 when out of memory. */
+int nt_word_map_init(nt_word_map *m, const nt_type *t);
+void nt_word_map_free(nt_word_map *m);
+
+static inline int nt_map_code(const nt_word_map *m, uint64_t w, uint64_t *raw)
+{
+    uint64_t c = 0, r = 0;
+    if (!m->split)
+        return nt_word_code(m->t, w, raw);
+    for (int k = 0; k < m->word_bytes; k++) {
+        unsigned b = (unsigned)(w >> 8 * k) & 255u;
+        c |= m->code_of[k][b];
+        r |= m->raw_of[k][b];
+    }
+    if (raw)
+        *raw = r;
+    return (int)c;
+}
+
+static inline uint64_t nt_map_join(const nt_word_map *m, int code, uint64_t raw)
+{
+    uint64_t w;
+    if (!m->split || code < 0 || code >= m->t->ncodes)
+        return nt_word_join(m->t, code, raw);
+    w = m->code_word[code];
+    for (int k = 0; k < m->raw_bytes; k++)
+        w |= m->raw_in[k][(raw >> 8 * k) & 255u];
+    return w;
+}
+
 /* ---------------------------------------------------------------- fit.c */
 
 /* Adds counts of the codes of every word of the file (all tensors, or one: "FILE:TENSOR") to

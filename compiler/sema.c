@@ -1202,3 +1202,34 @@ uint64_t nt_word_join(const nt_type *t, int code, uint64_t raw)
         }
     return word;
 }
+
+int nt_word_map_init(nt_word_map *m, const nt_type *t)
+{
+    memset(m, 0, sizeof *m);
+    m->t = t;
+    if (t->map != NT_MAP_SPLIT)
+        return 0;
+    m->split = 1;
+    m->word_bytes = (t->word_bits + 7) / 8;
+    m->raw_bytes = (t->word_bits - t->code_bits + 7) / 8;
+    for (int k = 0; k < m->word_bytes; k++)
+        for (uint64_t v = 0; v < 256; v++) {
+            uint64_t w = v << 8 * k, raw;
+            m->code_of[k][v] = (uint64_t)nt_word_code(t, w, &raw);
+            m->raw_of[k][v] = raw;
+        }
+    for (int k = 0; k < m->raw_bytes; k++)
+        for (uint64_t v = 0; v < 256; v++)
+            m->raw_in[k][v] = nt_word_join(t, 0, v << 8 * k);
+    if (!(m->code_word = malloc(sizeof *m->code_word * (size_t)t->ncodes)))
+        return -1;
+    for (int c = 0; c < t->ncodes; c++)
+        m->code_word[c] = nt_word_join(t, c, 0);
+    return 0;
+}
+
+void nt_word_map_free(nt_word_map *m)
+{
+    free(m->code_word);
+    m->code_word = NULL;
+}

@@ -163,6 +163,17 @@ for nt in examples/*.nt tests/codec/types/*.nt; do
     fi
 done
 
+# ------------------------------------------------------------------ split and join from tables
+# (what pack --type and quantize run once a word) against the IR's, on every type above
+section "split and join from tables"
+WM_OBJS=$(find "$NTC_BUILD/obj" -name '*.o' ! -name 'main.o' ! -name 'cmd_pack_stage0.o' | sort)
+if $CC $STRICT $OPT -D_POSIX_C_SOURCE=200809L -Icompiler -Iruntime -I"$NTC_BUILD" tests/tools/word_map_check.c $WM_OBJS \
+    -o "$B/word_map_check" -lm -lxxhash -lzstd -lpthread; then
+    summary word_map "$B/word_map_check" examples/*.nt tests/codec/types/*.nt
+else
+    bad "word_map_check builds"
+fi
+
 # ------------------------------------------------------------------ value types against outside references
 section "formats"
 summary formats sh tests/formats/run.sh "$SHARED"
