@@ -131,6 +131,18 @@ check "--type: a user type, carried in the container" sh -c \
      '$NTC' unpack '$T/user.ntz' --list | head -n 1 | grep -q 'with a user type' &&
      '$NTC' unpack '$T/user.ntz' --list | awk -F'\t' '\$3 == \"emb.weight\"' | cut -f5 | grep -qx 255 &&
      '$NTC' unpack '$T/user.ntz' -o '$T/user.out' && cmp '$S/mixed.safetensors' '$T/user.out'"
+# pack --type runs its own instances for the shapes of the example types (16-bit words with 8, 6 or
+# 9 raw bits, 32-bit words with 24; 4 lanes, tANS) and the generic coder for the rest (8 lanes,
+# rANS); each codes at least one tensor of the file with the type (codec 255)
+for ut in examples/bf16_adaptive.nt examples/fp16_lossless.nt examples/fp32_lossless.nt \
+    tests/codec/types/bf16_lanes8.nt tests/codec/types/bf16_rans.nt; do
+    un=$(basename "$ut" .nt)
+    check "--type $un: byte-identical round trip" sh -c \
+        "'$NTC' pack '$S/mixed.safetensors' -o '$T/user.$un.ntz' --type '$ut' &&
+         '$NTC' unpack '$T/user.$un.ntz' --list | awk -F'\t' '\$5 == 255' | grep -q . &&
+         '$NTC' unpack '$T/user.$un.ntz' -o '$T/user.$un.out' && cmp '$S/mixed.safetensors' '$T/user.$un.out' &&
+         '$NTC' unpack '$T/user.$un.ntz' --check"
+done
 
 # ------------------------------------------------------------------ one tensor
 # extract NAME: the tensor's bytes cut from its file with the offsets gen.py recorded
