@@ -174,33 +174,11 @@ static size_t user_bound_fn(size_t n) { return nt_ans_compress_bound(&user_codec
  * exponent) get instances of their own, the shape's fields constants as in generated code, and
  * a split and a join with as many table lookups as the word's and the raw bits' bytes
  * (stories260K-bf16 through bf16_adaptive.nt: unpack --check 0.57 -> 0.33 ms, pack 5.9 -> 4.4). */
-NT_INLINE int user_split_bytes(uint64_t w, uint64_t *raw, int word_bytes)
-{
-    uint64_t c = 0, r = 0;
-    for (int k = 0; k < word_bytes; k++) {
-        unsigned b = (unsigned)(w >> 8 * k) & 255u;
-        c |= user_map.code_of[k][b];
-        r |= user_map.raw_of[k][b];
-    }
-    *raw = r;
-    return (int)c;
-}
-NT_INLINE int user_split_2(uint64_t w, uint64_t *raw) { return user_split_bytes(w, raw, 2); }
-NT_INLINE int user_split_4(uint64_t w, uint64_t *raw) { return user_split_bytes(w, raw, 4); }
-
-NT_INLINE uint64_t user_join_bytes(int code, uint64_t raw, int raw_bytes)
-{
-    uint64_t w;
-    if ((unsigned)code >= (unsigned)user_t->ncodes)
-        return 0;
-    w = user_map.code_word[code];
-    for (int k = 0; k < raw_bytes; k++)
-        w |= user_map.raw_in[k][(raw >> 8 * k) & 255u];
-    return w;
-}
-NT_INLINE uint64_t user_join_1(int code, uint64_t raw) { return user_join_bytes(code, raw, 1); }
-NT_INLINE uint64_t user_join_2(int code, uint64_t raw) { return user_join_bytes(code, raw, 2); }
-NT_INLINE uint64_t user_join_3(int code, uint64_t raw) { return user_join_bytes(code, raw, 3); }
+NT_INLINE int user_split_2(uint64_t w, uint64_t *raw) { return nt_map_code_bytes(&user_map, w, raw, 2); }
+NT_INLINE int user_split_4(uint64_t w, uint64_t *raw) { return nt_map_code_bytes(&user_map, w, raw, 4); }
+NT_INLINE uint64_t user_join_1(int code, uint64_t raw) { return nt_map_join_bytes(&user_map, code, raw, 1); }
+NT_INLINE uint64_t user_join_2(int code, uint64_t raw) { return nt_map_join_bytes(&user_map, code, raw, 2); }
+NT_INLINE uint64_t user_join_3(int code, uint64_t raw) { return nt_map_join_bytes(&user_map, code, raw, 3); }
 
 /* Whether the user type is a split type with this shape (tANS), and its codec with the shape's
  * fields as constants (inlined, they fold into the coder's loops). */
@@ -226,13 +204,15 @@ NT_INLINE nt_ans_codec user_shape(int word_bytes, int lanes, int raw_bits)
     CASE(2, 4, 9, user_split_2, user_join_2)  /* fp16, exponent and two mantissa bits */           \
     CASE(4, 4, 24, user_split_4, user_join_3) /* fp32, exponent */
 
-static size_t user_enc_fn(void *d, size_t cap, const void *s, size_t n)
-{
-#define USER_ENC(WB, L, R, SPLIT, JOIN)                                                             \
+/* for a shape: when the user type has it, return CALL with c its codec */
+#define USER_SHAPE_RUN(WB, L, R, CALL)                                                              \
     if (user_shape_is(WB, L, R)) {                                                                  \
         const nt_ans_codec c = user_shape(WB, L, R);                                                \
-        return nt_ans_encode(&c, d, cap, s, n, SPLIT);                                              \
+        return CALL;                                                                                \
     }
+static size_t user_enc_fn(void *d, size_t cap, const void *s, size_t n)
+{
+#define USER_ENC(WB, L, R, SPLIT, JOIN) USER_SHAPE_RUN(WB, L, R, nt_ans_encode(&c, d, cap, s, n, SPLIT))
     USER_SHAPES(USER_ENC)
 #undef USER_ENC
     return nt_ans_encode(&user_codec, d, cap, s, n, user_split);
@@ -240,15 +220,12 @@ static size_t user_enc_fn(void *d, size_t cap, const void *s, size_t n)
 
 static size_t user_dec_fn(void *d, size_t n, const void *s, size_t z)
 {
-#define USER_DEC(WB, L, R, SPLIT, JOIN)                                                             \
-    if (user_shape_is(WB, L, R)) {                                                                  \
-        const nt_ans_codec c = user_shape(WB, L, R);                                                \
-        return nt_ans_decode(&c, d, n, s, z, JOIN);                                                 \
-    }
+#define USER_DEC(WB, L, R, SPLIT, JOIN) USER_SHAPE_RUN(WB, L, R, nt_ans_decode(&c, d, n, s, z, JOIN))
     USER_SHAPES(USER_DEC)
 #undef USER_DEC
     return nt_ans_decode(&user_codec, d, n, s, z, user_join);
 }
+#undef USER_SHAPE_RUN
 #undef USER_SHAPES
 static int user_is_error(size_t r) { return nt_ans_is_error(r); }
 static const char *user_error_name(size_t r) { return nt_ans_error_name(r); }

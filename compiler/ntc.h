@@ -186,12 +186,17 @@ typedef struct {
 int nt_word_map_init(nt_word_map *m, const nt_type *t);
 void nt_word_map_free(nt_word_map *m);
 
-static inline int nt_map_code(const nt_word_map *m, uint64_t w, uint64_t *raw)
+/* A split type's split and join through the tables, the word's and the raw bits' bytes given
+ * (a constant where a caller knows them, so that the loops unroll: always inlined). */
+#if defined(__GNUC__)
+#define NT_MAP_INLINE static inline __attribute__((always_inline))
+#else
+#define NT_MAP_INLINE static inline
+#endif
+NT_MAP_INLINE int nt_map_code_bytes(const nt_word_map *m, uint64_t w, uint64_t *raw, int word_bytes)
 {
     uint64_t c = 0, r = 0;
-    if (!m->split)
-        return nt_word_code(m->t, w, raw);
-    for (int k = 0; k < m->word_bytes; k++) {
+    for (int k = 0; k < word_bytes; k++) {
         unsigned b = (unsigned)(w >> 8 * k) & 255u;
         c |= m->code_of[k][b];
         r |= m->raw_of[k][b];
@@ -201,15 +206,25 @@ static inline int nt_map_code(const nt_word_map *m, uint64_t w, uint64_t *raw)
     return (int)c;
 }
 
-static inline uint64_t nt_map_join(const nt_word_map *m, int code, uint64_t raw)
+NT_MAP_INLINE uint64_t nt_map_join_bytes(const nt_word_map *m, int code, uint64_t raw, int raw_bytes)
 {
     uint64_t w;
-    if (!m->split || code < 0 || code >= m->t->ncodes)
-        return nt_word_join(m->t, code, raw);
+    if (code < 0 || code >= m->t->ncodes)
+        return 0; /* as nt_word_join */
     w = m->code_word[code];
-    for (int k = 0; k < m->raw_bytes; k++)
+    for (int k = 0; k < raw_bytes; k++)
         w |= m->raw_in[k][(raw >> 8 * k) & 255u];
     return w;
+}
+
+static inline int nt_map_code(const nt_word_map *m, uint64_t w, uint64_t *raw)
+{
+    return m->split ? nt_map_code_bytes(m, w, raw, m->word_bytes) : nt_word_code(m->t, w, raw);
+}
+
+static inline uint64_t nt_map_join(const nt_word_map *m, int code, uint64_t raw)
+{
+    return m->split ? nt_map_join_bytes(m, code, raw, m->raw_bytes) : nt_word_join(m->t, code, raw);
 }
 
 /* ---------------------------------------------------------------- fit.c */
