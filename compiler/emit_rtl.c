@@ -190,9 +190,9 @@ typedef struct {
     nt_ans_codec codec;
 } rtl_model;
 
-static const nt_type *g_split_type; /* nt_split_fn carries no context */
-static int rtl_split(uint64_t w, uint64_t *raw) { return nt_word_code(g_split_type, w, raw); }
-static uint64_t rtl_join(int code, uint64_t raw) { return nt_word_join(g_split_type, code, raw); }
+static nt_word_map g_split_map; /* nt_split_fn carries no context */
+static int rtl_split(uint64_t w, uint64_t *raw) { return nt_map_code(&g_split_map, w, raw); }
+static uint64_t rtl_join(int code, uint64_t raw) { return nt_map_join(&g_split_map, code, raw); }
 
 static void model_free(rtl_model *m)
 {
@@ -776,13 +776,18 @@ int nt_emit_rtl(const nt_type *t, const char *dir, const char *src_file, int wan
     }
     if (model_build(&m, t) != 0)
         return -1;
-    g_split_type = t;
+    if (nt_word_map_init(&g_split_map, t) != 0) {
+        nt_fatal("out of memory");
+        model_free(&m);
+        return -1;
+    }
     if (want_verilog)
         rc = emit_verilog(&m, dir, src_file);
     if (rc == 0 && want_vectors)
         rc = emit_vectors(&m, dir, vectors_from);
     if (rc == 0 && want_tb)
         rc = emit_tb(&m, dir, src_file);
+    nt_word_map_free(&g_split_map);
     model_free(&m);
     return rc;
 }

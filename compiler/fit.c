@@ -45,15 +45,26 @@ static int count_tensor(nt_type *t, const nt_tensor *x, const char *file)
         }
         free(hist);
     } else {
+        /* wider words one by one, through the word map's tables */
+        nt_word_map *m = malloc(sizeof *m);
+        if (!m || nt_word_map_init(m, t) != 0) {
+            free(m);
+            nt_fatal("out of memory");
+            return -1;
+        }
         for (uint64_t i = 0; i < x->count; i++) {
-            uint64_t raw, w = load_le(p + i * (uint64_t)wb, wb);
+            uint64_t w = load_le(p + i * (uint64_t)wb, wb);
             if (w > limit) {
                 nt_fatal("%s: tensor '%s' holds words wider than the %d bits of type '%s'", file, x->name,
                          t->word_bits, t->name);
+                nt_word_map_free(m);
+                free(m);
                 return -1;
             }
-            t->codes[nt_word_code(t, w, &raw)].count += 1;
+            t->codes[nt_map_code(m, w, NULL)].count += 1;
         }
+        nt_word_map_free(m);
+        free(m);
     }
     return 0;
 }
