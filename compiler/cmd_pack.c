@@ -275,7 +275,7 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
         return -1;
     /* as emit_c.c gives a 16-bit split type's generated code: each symbol's part of the word in
      * its decode cells, so that a word is one or of that and its raw bits */
-    if (t->map == NT_MAP_SPLIT && t->word_bits > 8 && t->word_bits <= 16) {
+    if (nt_has_sym_word(t)) {
         if (!(user_sym_word = calloc((size_t)nsym, sizeof *user_sym_word)))
             return -1;
         for (int k = 0; k < t->ncodes; k++)

@@ -56,6 +56,11 @@ void nt_codec_of_type(const nt_type *t, nt_ans_codec *c, uint8_t *raw_bits)
     c->adaptive = t->model == NT_MODEL_ADAPTIVE;
 }
 
+int nt_has_sym_word(const nt_type *t)
+{
+    return t->map == NT_MAP_SPLIT && t->word_bits > 8 && t->word_bits <= 16;
+}
+
 /* ------------------------------------------------------------------ the static model */
 
 /* Normalised counts for a static model: every code seen gets at least one cell; codes never seen
@@ -413,7 +418,7 @@ static int write_source(const nt_type *t, const char *path, const char *src_file
     }
 
     /* 16-bit split types: each symbol's part of the word, for the decoder's two-pass fast path */
-    if (t->map == NT_MAP_SPLIT && t->word_bits > 8 && t->word_bits <= 16) {
+    if (nt_has_sym_word(t)) {
         char name[300];
         sym_word = calloc((size_t)nsym, sizeof(uint16_t));
         if (!sym_word)

@@ -17,8 +17,9 @@ static uint64_t load_le(const uint8_t *p, int bytes)
     return v;
 }
 
-/* Adds the codes of one tensor to t's counts. Words up to 16 bits go through a histogram first. */
-static int count_tensor(nt_type *t, const nt_tensor *x, const char *file)
+/* Adds the codes of one tensor to t's counts. Words up to 16 bits go through a histogram first,
+ * wider ones one by one through m, t's word map. */
+static int count_tensor(nt_type *t, const nt_word_map *m, const nt_tensor *x, const char *file)
 {
     const int wb = x->word_bytes;
     const uint8_t *p = x->data;
@@ -45,26 +46,15 @@ static int count_tensor(nt_type *t, const nt_tensor *x, const char *file)
         }
         free(hist);
     } else {
-        /* wider words one by one, through the word map's tables */
-        nt_word_map *m = malloc(sizeof *m);
-        if (!m || nt_word_map_init(m, t) != 0) {
-            free(m);
-            nt_fatal("out of memory");
-            return -1;
-        }
         for (uint64_t i = 0; i < x->count; i++) {
             uint64_t w = load_le(p + i * (uint64_t)wb, wb);
             if (w > limit) {
                 nt_fatal("%s: tensor '%s' holds words wider than the %d bits of type '%s'", file, x->name,
                          t->word_bits, t->name);
-                nt_word_map_free(m);
-                free(m);
                 return -1;
             }
             t->codes[nt_map_code(m, w, NULL)].count += 1;
         }
-        nt_word_map_free(m);
-        free(m);
     }
     return 0;
 }
@@ -113,8 +103,17 @@ int nt_fit_file(nt_type *t, const char *spec)
     int used = 0, skipped = 0, rc = 0;
     const int wb = nt_word_bytes(t->word_bits);
 
-    if (nt_open_words("--fit", spec, wb, &f, path, sizeof path, &tensor) != 0)
+    nt_word_map *m = malloc(sizeof *m); /* (large: not on the stack) */
+    if (!m || nt_word_map_init(m, t) != 0) {
+        free(m);
+        nt_fatal("out of memory");
         return -1;
+    }
+    if (nt_open_words("--fit", spec, wb, &f, path, sizeof path, &tensor) != 0) {
+        nt_word_map_free(m);
+        free(m);
+        return -1;
+    }
     for (int i = 0; i < f.ntensors && rc == 0; i++) {
         const nt_tensor *x = &f.tensors[i];
         if (tensor && strcmp(x->name, tensor))
@@ -128,7 +127,7 @@ int nt_fit_file(nt_type *t, const char *spec)
             skipped++;
             continue;
         }
-        rc = count_tensor(t, x, path);
+        rc = count_tensor(t, m, x, path);
         used++;
     }
     if (rc == 0 && used == 0) {
@@ -139,6 +138,8 @@ int nt_fit_file(nt_type *t, const char *spec)
         rc = -1;
     }
     nt_tensor_file_close(&f);
+    nt_word_map_free(m);
+    free(m);
     if (rc == 0)
         t->have_counts = 1;
     (void)skipped;

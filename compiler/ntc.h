@@ -169,7 +169,7 @@ int nt_word_code(const nt_type *t, uint64_t word, uint64_t *raw);
 uint64_t nt_word_join(const nt_type *t, int code, uint64_t raw);
 
 /* The same split and join from tables, for code that runs them once a word (pack --type,
- * quantize): nt_word_code and nt_word_join walk the word bit by bit. For a split type, each byte
+ * quantize, --fit, the RTL vectors): nt_word_code and nt_word_join walk the word bit by bit. For a split type, each byte
  * of the word gives its code bits and its raw bits by lookup, and each byte of the raw bits its
  * places in the word; a type of ranges takes nt_word_code / nt_word_join themselves. */
 typedef struct {
@@ -265,6 +265,9 @@ struct nt_ans_codec;
  * vectors): raw_bits receives ncodes + 1 counts (the escape's 0 last) and c points at it; no model
  * tables and no fingerprint (they depend on the caller's model). */
 void nt_codec_of_type(const nt_type *t, struct nt_ans_codec *c, uint8_t *raw_bits);
+/* Whether a type's decode cells carry each symbol's part of the word (codec sym_word): split
+ * types of 9 to 16 bits, whose words are that part or'ed with the raw bits. */
+int nt_has_sym_word(const nt_type *t);
 /* Normalised static counts, ncodes + 1 of them (the last: the escape). Returns 0 or -1. */
 int nt_static_norm(const nt_type *t, uint32_t *norm);
 /* The stream fingerprint of a type (norm: its static counts, or NULL for adaptive). */
