@@ -1,0 +1,420 @@
+/*
+ * nt_pairs.c — bf16_pairs (see nt_pairs.h; the layout is codec 8 of spec/container.md).
+ *
+ * A stream of n bf16 words:
+ *   n          varint
+ *   m - 1      u8, m the number of distinct exponents (1 .. 64)   } absent when n is 0
+ *   exps[m]    the exponents, strictly increasing                  }
+ *   model      a model section (spec/stream.md) over m * m symbols, table log 5 .. 12
+ *   ans_size   varint
+ *   ans        ans_size bytes: the sentinel, 64 initial states of `log` bits, then the state bits
+ *              of each step, exactly as an ANS part of spec/stream.md with 64 lanes
+ *   raw        n bytes: sign << 7 | the 7 mantissa bits of each word
+ * Step i holds words 2i and 2i + 1 (when n is odd, the last step's second word repeats its
+ * first, and only the first is written); its symbol is a * m + b, a and b the places of the two
+ * words' exponents in exps. The tANS tables are the stream format's (spread, cells, encoder).
+ */
+#include "nt_pairs.h"
+#include "nt_ans.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_MIN 5
+#define LOG_MAX 12
+#define LANES NT_PAIRS_LANES
+#define MAX_EXP NT_PAIRS_MAX_EXPONENTS
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PAIRS_AVX512 1
+#else
+#define PAIRS_AVX512 0
+#endif
+
+static uint16_t word_at(const uint8_t *p, size_t i) { return (uint16_t)(p[2 * i] | p[2 * i + 1] << 8); }
+static unsigned exp_of(uint16_t w) { return (unsigned)(w >> 7) & 0xffu; }
+static uint8_t raw_of(uint16_t w) { return (uint8_t)((w >> 8 & 0x80) | (w & 0x7f)); }
+/* the raw byte's part of the word: the sign to bit 15, the mantissa to bits 6..0 */
+static uint16_t raw_part(uint8_t r) { return (uint16_t)((r & 0x80) << 8 | (r & 0x7f)); }
+
+size_t nt_pairs_compress_bound(size_t n)
+{
+    const size_t model = (4 + 2 * 12 + 3 + (size_t)MAX_EXP * MAX_EXP * 33 + 7) / 8;
+    const size_t ans = 1 + (LANES * LOG_MAX + 7) / 8 + ((n + 1) / 2 * LOG_MAX + 7) / 8;
+    return 10 + 1 + MAX_EXP + model + 10 + ans + n;
+}
+
+int nt_pairs_is_error(size_t r) { return nt_ans_is_error(r); }
+const char *nt_pairs_error_name(size_t r) { return nt_ans_error_name(r); }
+
+size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n)
+{
+    const uint8_t *w = (const uint8_t *)src;
+    uint8_t *d = (uint8_t *)dst, vmap[256], exps[MAX_EXP];
+    const size_t steps = (n + 1) / 2, tcap = 16 + (LANES * LOG_MAX + 7) / 8 + (steps * LOG_MAX + 7) / 8 + 16;
+    size_t len, r, nsym;
+    unsigned m = 0;
+    int log, seen[256] = {0};
+    double *count = NULL;
+    uint32_t *norm = NULL, *state = NULL, *scratch = NULL;
+    nt_tans_csym *csym = NULL;
+    uint16_t *sym = NULL;
+    uint8_t *tb = NULL;
+    size_t result;
+    if (n > (size_t)1 << 56)
+        return NT_ERROR(TOO_LARGE);
+    if (cap < 10)
+        return NT_ERROR(DST_TOO_SMALL);
+    len = nt_varint_put(d, (uint64_t)n);
+    if (n == 0)
+        return len;
+    for (size_t i = 0; i < n; i++)
+        seen[exp_of(word_at(w, i))] = 1;
+    for (unsigned e = 0; e < 256; e++) {
+        if (!seen[e])
+            continue;
+        if (m == MAX_EXP)
+            return NT_ERROR(TOO_LARGE);
+        vmap[e] = (uint8_t)m;
+        exps[m++] = (uint8_t)e;
+    }
+    nsym = (size_t)m * m;
+    count = calloc(nsym + 1, sizeof *count);
+    norm = calloc(nsym + 1, sizeof *norm);
+    sym = malloc(steps * sizeof *sym);
+    state = malloc(sizeof *state << LOG_MAX);
+    csym = malloc((nsym + 1) * sizeof *csym);
+    scratch = malloc(NT_TANS_SCRATCH_WORDS(LOG_MAX, nsym) * sizeof *scratch);
+    tb = malloc(tcap);
+    result = NT_ERROR(NO_MEMORY);
+    if (!count || !norm || !sym || !state || !csym || !scratch || !tb)
+        goto done;
+    for (size_t i = 0; i < steps; i++) {
+        const unsigned a = vmap[exp_of(word_at(w, 2 * i))];
+        const unsigned b = 2 * i + 1 < n ? vmap[exp_of(word_at(w, 2 * i + 1))] : a;
+        sym[i] = (uint16_t)(a * m + b);
+        count[sym[i]] += 1;
+    }
+    result = NT_ERROR(TOO_LARGE); /* more pairs than the largest table has cells */
+    log = nt_ans_choose_log(count, (int)nsym, LOG_MAX, LOG_MIN, norm);
+    if (log < 0 || nt_tans_build_ctable(norm, (int)nsym, log, state, csym, scratch) != 0)
+        goto done;
+    result = NT_ERROR(DST_TOO_SMALL);
+    if (cap - len < 1 + m)
+        goto done;
+    d[len++] = (uint8_t)(m - 1);
+    memcpy(d + len, exps, m);
+    len += m;
+    r = nt_ans_model_write(d + len, cap - len, norm, (int)nsym, log);
+    if (nt_ans_is_error(r)) {
+        result = r;
+        goto done;
+    }
+    len += r;
+    {
+        /* the ANS part, written from its end: the steps from the last, then the lanes' states */
+        const uint32_t size = 1u << log;
+        uint32_t x[LANES];
+        nt_bitw bw;
+        size_t asz;
+        nt_bitw_init(&bw, tb, tb + tcap);
+        for (int j = 0; j < LANES; j++)
+            x[j] = size;
+        for (size_t i = steps; i-- > 0;) {
+            const int j = (int)(i % LANES);
+            const nt_tans_csym cs = csym[sym[i]];
+            const int nb = (int)((x[j] + cs.delta_nb) >> 16);
+            nt_bitw_add(&bw, x[j] & ((1u << nb) - 1), nb);
+            nt_bitw_flush(&bw);
+            x[j] = state[(int32_t)(x[j] >> nb) + cs.find_state];
+        }
+        for (int j = LANES - 1; j >= 0; j--)
+            nt_bitw_prepend(&bw, x[j] - size, log);
+        nt_bitw_finish(&bw);
+        if (bw.overflow) {
+            result = NT_ERROR(GENERIC);
+            goto done;
+        }
+        asz = (size_t)(tb + tcap - bw.p);
+        if (cap - len < 10 + asz + n)
+            goto done;
+        len += nt_varint_put(d + len, (uint64_t)asz);
+        memcpy(d + len, bw.p, asz);
+        len += asz;
+    }
+    for (size_t i = 0; i < n; i++)
+        d[len + i] = raw_of(word_at(w, i));
+    result = len + n;
+done:
+    free(count);
+    free(norm);
+    free(sym);
+    free(state);
+    free(csym);
+    free(scratch);
+    free(tb);
+    return result;
+}
+
+/* ------------------------------------------------------------------ decoding */
+
+/* A decode cell: the two words' exponent parts (the first word's in bits 47..32) << 32, the
+ * state bits to read << 16, the next state's base. */
+typedef struct {
+    const uint64_t *cell;
+    const uint8_t *ans;  /* the ANS part */
+    uint64_t nbits;      /* its bits */
+    const uint8_t *raw;
+    uint16_t *out;       /* aligned words, or NULL: out_bytes */
+    uint8_t *out_bytes;
+    size_t n;
+} pairs_dec;
+
+static void put_word(const pairs_dec *pd, size_t i, uint16_t v)
+{
+    if (pd->out)
+        pd->out[i] = v;
+    else {
+        pd->out_bytes[2 * i] = (uint8_t)v;
+        pd->out_bytes[2 * i + 1] = (uint8_t)(v >> 8);
+    }
+}
+
+/* The next k (<= 12) bits at pos, the bits past the end read as zero. */
+static uint32_t peek_bits(const pairs_dec *pd, uint64_t pos, int k)
+{
+    uint32_t v = 0;
+    const size_t nbytes = (size_t)(pd->nbits / 8);
+    size_t byte = (size_t)(pos >> 3);
+    for (int i = 0; i < 3; i++)
+        v = v << 8 | (byte + (size_t)i < nbytes ? pd->ans[byte + (size_t)i] : 0u);
+    return k ? (v << (8 + (pos & 7))) >> (32 - k) : 0;
+}
+
+/* Steps i .. end - 1, one at a time (the careful path: any position, any n). */
+static void steps_careful(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t end)
+{
+    for (; i < end; i++) {
+        const int j = (int)(i % LANES);
+        const uint64_t c = pd->cell[st[j]];
+        const int nb = (int)(c >> 16 & 0xff);
+        st[j] = (uint32_t)(c & 0xffff) + peek_bits(pd, *pos, nb);
+        *pos += (uint64_t)nb;
+        put_word(pd, 2 * i, (uint16_t)(c >> 32) | raw_part(pd->raw[2 * i]));
+        if (2 * i + 1 < pd->n)
+            put_word(pd, 2 * i + 1, (uint16_t)(c >> 48) | raw_part(pd->raw[2 * i + 1]));
+    }
+}
+
+/* Rounds of 64 steps from step i while the round's words are all inside n and its bits (at most
+ * 64 * 12 after pos, read by 8-byte loads) inside the part; returns the steps done. */
+static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t steps)
+{
+    const size_t i0 = i;
+    uint64_t p = *pos;
+    const uint64_t stop = pd->nbits >= (LANES * LOG_MAX + 128) ? pd->nbits - (LANES * LOG_MAX + 128) : 0;
+    while (i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop) {
+        for (int j = 0; j < LANES; j++, i++) {
+            const uint64_t c = pd->cell[st[j]];
+            const int nb = (int)(c >> 16 & 0xff);
+            const uint64_t win = nt_ans_load_be64(pd->ans + (p >> 3)) << (p & 7);
+            st[j] = (uint32_t)(c & 0xffff) + (uint32_t)(win >> 1 >> (63 - nb));
+            p += (uint64_t)nb;
+            put_word(pd, 2 * i, (uint16_t)(c >> 32) | raw_part(pd->raw[2 * i]));
+            put_word(pd, 2 * i + 1, (uint16_t)(c >> 48) | raw_part(pd->raw[2 * i + 1]));
+        }
+    }
+    *pos = p;
+    return i - i0;
+}
+
+#if PAIRS_AVX512
+#define PAIRS_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+/* A gather into a register it zeroes first: a gather merges into its destination, and a
+ * compiler drops a zeroing it sees as dead, so that each gather would wait for the last one to
+ * use that register. */
+PAIRS_TARGET static inline __m512i gather_cells(const uint64_t *base, __m256i idx)
+{
+    __m512i r;
+    __mmask8 k;
+    __asm__("kxnorb %1, %1, %1\n\tvpxord %0, %0, %0\n\tvpgatherdq (%2,%3,8), %0%{%1%}"
+            : "=&v"(r), "=&Yk"(k)
+            : "r"(base), "v"(idx), "m"(*(const uint64_t(*)[1u << LOG_MAX])base));
+    return r;
+}
+
+/* steps_scalar's rounds, 16 lanes a vector: a gather of the cells, the bit counts' prefix sum for
+ * each lane's place, its bits picked from one 64-byte load, 32 words out. */
+PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t steps)
+{
+    const size_t i0 = i;
+    uint64_t p = *pos;
+    const uint64_t stop = pd->nbits >= (LANES * LOG_MAX + 8 * 64 + 64) ? pd->nbits - (LANES * LOG_MAX + 8 * 64 + 64) : 0;
+    const __m512i m7 = _mm512_set1_epi32(7), m32 = _mm512_set1_epi32(32), m16 = _mm512_set1_epi32(0xffff);
+    const __m512i mnb = _mm512_set1_epi32(0xff), zero = _mm512_setzero_si512();
+    const __m512i bytes4 = _mm512_set1_epi32(0x01010101), be = _mm512_set1_epi32(0x00010203);
+    const __m512i lo = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i hi = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i m7f = _mm512_set1_epi16(0x7f), m80 = _mm512_set1_epi16(0x80);
+    __m512i s[4];
+    if (!(i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop))
+        return 0;
+    for (int v = 0; v < 4; v++)
+        s[v] = _mm512_loadu_si512(st + 16 * v);
+    while (i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop) {
+        for (int v = 0; v < 4; v++) {
+            const __m512i c0 = gather_cells(pd->cell, _mm512_castsi512_si256(s[v]));
+            const __m512i c1 = gather_cells(pd->cell, _mm512_extracti64x4_epi64(s[v], 1));
+            const __m512i c = _mm512_permutex2var_epi32(c0, lo, c1), words = _mm512_permutex2var_epi32(c0, hi, c1);
+            const __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 16), mnb);
+            __m512i x = nb, rel, b, r;
+            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 15)); /* inclusive prefix sum */
+            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 14));
+            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 12));
+            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 8));
+            /* lane j's first bit from the byte of p: the 4 bytes from there, big-endian, shifted */
+            rel = _mm512_add_epi32(_mm512_set1_epi32((int)(p & 7)), _mm512_sub_epi32(x, nb));
+            b = _mm512_permutexvar_epi8(_mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(rel, 3), bytes4), be),
+                                        _mm512_loadu_si512(pd->ans + (p >> 3)));
+            b = _mm512_srlv_epi32(_mm512_sllv_epi32(b, _mm512_and_si512(rel, m7)), _mm512_sub_epi32(m32, nb));
+            s[v] = _mm512_add_epi32(_mm512_and_si512(c, m16), b); /* (a count of 32 gave 0 bits) */
+            p += (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(x, 3), 3);
+            r = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(pd->raw + 2 * i + 32 * (size_t)v)));
+            r = _mm512_or_si512(_mm512_and_si512(r, m7f), _mm512_slli_epi16(_mm512_and_si512(r, m80), 8));
+            r = _mm512_or_si512(words, r);
+            if (pd->out)
+                _mm512_storeu_si512(pd->out + 2 * i + 32 * (size_t)v, r);
+            else
+                _mm512_storeu_si512(pd->out_bytes + 4 * i + 64 * (size_t)v, r);
+        }
+        i += LANES;
+    }
+    for (int v = 0; v < 4; v++)
+        _mm512_storeu_si512(st + 16 * v, s[v]);
+    *pos = p;
+    return i - i0;
+}
+
+static int cpu_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+}
+#endif
+
+static int use_simd = 1;
+
+void nt_pairs_use_simd(int on) { use_simd = on; }
+
+size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
+{
+    const uint8_t *s = (const uint8_t *)src;
+    uint64_t v, pos;
+    size_t p, k, m, nsym, steps = (n + 1) / 2, did;
+    uint8_t exps[MAX_EXP];
+    uint32_t *norm = NULL, *scratch = NULL, *next = NULL, st[LANES];
+    uint64_t *cell = NULL, *pair_word = NULL;
+    int log;
+    size_t result;
+    pairs_dec pd;
+    if (!(k = nt_varint_get(s, size, &v)))
+        return NT_ERROR(SRC_TRUNCATED);
+    if (v != (uint64_t)n)
+        return NT_ERROR(CORRUPT_HEADER);
+    p = k;
+    if (n == 0)
+        return p == size ? 0 : NT_ERROR(CORRUPT_DATA);
+    if (p >= size)
+        return NT_ERROR(SRC_TRUNCATED);
+    m = (size_t)s[p++] + 1;
+    if (m > MAX_EXP)
+        return NT_ERROR(CORRUPT_HEADER);
+    if (size - p < m)
+        return NT_ERROR(SRC_TRUNCATED);
+    for (size_t a = 0; a < m; a++) {
+        exps[a] = s[p + a];
+        if (a && exps[a] <= exps[a - 1])
+            return NT_ERROR(CORRUPT_HEADER);
+    }
+    p += m;
+    nsym = m * m;
+    norm = malloc((nsym + 1) * sizeof *norm);
+    scratch = malloc(NT_TANS_SCRATCH_WORDS(LOG_MAX, nsym) * sizeof *scratch);
+    next = malloc(nsym * sizeof *next);
+    cell = malloc(sizeof *cell << LOG_MAX);
+    pair_word = malloc(nsym * sizeof *pair_word);
+    result = NT_ERROR(NO_MEMORY);
+    if (!norm || !scratch || !next || !cell || !pair_word)
+        goto done;
+    result = nt_ans_model_read(s + p, size - p, norm, (int)nsym, &log, LOG_MIN, LOG_MAX);
+    if (nt_ans_is_error(result))
+        goto done;
+    p += result;
+    {
+        /* the decode cells: the stream format's (nt_tans_build_dtable), with both words' parts */
+        const uint32_t tsize = 1u << log;
+        uint16_t *spread = (uint16_t *)scratch, *seq = spread + tsize;
+        result = NT_ERROR(CORRUPT_MODEL);
+        if (nt_tans_spread(norm, (int)nsym, log, spread, seq) != 0)
+            goto done;
+        for (size_t a = 0; a < m; a++)
+            for (size_t b = 0; b < m; b++)
+                pair_word[a * m + b] = ((uint64_t)exps[a] << 7 | (uint64_t)exps[b] << 23) << 32;
+        memcpy(next, norm, nsym * sizeof *next);
+        for (uint32_t u = 0; u < tsize; u++) {
+            const uint16_t sy = spread[u];
+            const uint32_t x = next[sy]++;
+            const int nb = log - nt_ans_highbit32(x);
+            cell[u] = pair_word[sy] | (uint64_t)nb << 16 | ((x << nb) - tsize);
+        }
+    }
+    if (!(k = nt_varint_get(s + p, size - p, &v))) {
+        result = NT_ERROR(SRC_TRUNCATED);
+        goto done;
+    }
+    p += k;
+    if (v > size - p || size - p - (size_t)v != n) {
+        result = size - p < n || v > size - p - n ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_DATA);
+        goto done;
+    }
+    pd.cell = cell;
+    pd.ans = s + p;
+    pd.nbits = v * 8;
+    pd.raw = s + p + (size_t)v;
+    pd.out = ((uintptr_t)dst % 2) ? NULL : (uint16_t *)dst;
+    pd.out_bytes = (uint8_t *)dst;
+    pd.n = n;
+    result = NT_ERROR(CORRUPT_DATA);
+    if (v == 0 || pd.ans[0] == 0) /* the sentinel */
+        goto done;
+    pos = (uint64_t)(8 - nt_ans_highbit32(pd.ans[0]));
+    for (int j = 0; j < LANES; j++) {
+        st[j] = peek_bits(&pd, pos, log);
+        pos += (uint64_t)log;
+    }
+    did = 0;
+#if PAIRS_AVX512
+    if (use_simd && cpu_avx512())
+        did = steps_avx512(&pd, st, &pos, 0, steps);
+#endif
+    did += steps_scalar(&pd, st, &pos, did, steps);
+    steps_careful(&pd, st, &pos, did, steps);
+    /* every lane back at its starting state, the last bit the part's */
+    if (pos != pd.nbits) {
+        result = pos > pd.nbits ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_DATA);
+        goto done;
+    }
+    for (int j = 0; j < LANES; j++)
+        if (st[j] != 0)
+            goto done;
+    result = n;
+done:
+    free(norm);
+    free(scratch);
+    free(next);
+    free(cell);
+    free(pair_word);
+    return result;
+}

@@ -1,0 +1,32 @@
+/*
+ * nt_pairs.h — bf16_pairs, a container codec for BF16 tensors: the exponents of two neighbouring
+ * words coded as one symbol (tANS, a model per stream), 64 lanes in one bit stream, each word's
+ * sign and mantissa as a raw byte. One table step gives two words, and on processors with
+ * AVX-512 sixteen lanes decode at once (a gather of their cells, a prefix sum of their bit
+ * counts). The layout is in spec/container.md (codec 8).
+ *
+ * The functions follow the generated API (T_encode, T_decode) so that the container takes the
+ * codec as one of its pairs: words are passed as bytes (little-endian uint16), results that are
+ * errors are told apart by nt_pairs_is_error.
+ */
+#ifndef NT_PAIRS_H
+#define NT_PAIRS_H
+
+#include <stddef.h>
+
+#define NT_PAIRS_LANES 64      /* lanes: step i (words 2i and 2i + 1) belongs to lane i mod 64 */
+#define NT_PAIRS_MAX_EXPONENTS 64 /* a stream with more distinct exponents is not coded */
+
+size_t nt_pairs_compress_bound(size_t n);
+/* Codes n bf16 words (src, n * 2 bytes) into dst; returns the bytes written or an error (also when
+ * the words have more than NT_PAIRS_MAX_EXPONENTS distinct exponents, or their pairs more than a
+ * table holds). */
+size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n);
+/* Decodes a stream of exactly n words into dst; returns n or an error. */
+size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size);
+int nt_pairs_is_error(size_t r);
+/* 0: decode without the AVX-512 loop even where the processor has it (tests, benchmarks) */
+void nt_pairs_use_simd(int on);
+const char *nt_pairs_error_name(size_t r);
+
+#endif
