@@ -475,6 +475,7 @@ typedef struct {
     pair_tab_t tab[NT_CONTAINER_MAX_PAIRS];
     int n;
     const nt_pair *forced;
+    double fast_slack;
     int (*type_pair)(void *user, const char *source, const nt_pair **pair);
     void *type_user;
 } pairs_t;
@@ -500,6 +501,7 @@ static int pairs_init(pairs_t *ps, const nt_pack_options *opt, char *err, size_t
             ps->tab[ps->n++].p = p;
     }
     ps->forced = opt ? opt->forced : NULL;
+    ps->fast_slack = opt ? opt->fast_slack : 0;
     ps->type_pair = opt ? opt->type_pair : NULL;
     ps->type_user = opt ? opt->type_user : NULL;
     return 0;
@@ -911,7 +913,7 @@ static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t
     double best = -1;
     for (int k = 0; k < ps->n; k++) {
         int j = k;
-        if (bits[k] >= 0 && ps->tab[k].p != ps->forced && (best < 0 || bits[k] < best))
+        if (bits[k] >= 0 && ps->tab[k].p != ps->forced && !ps->tab[k].p->fast && (best < 0 || bits[k] < best))
             best = bits[k];
         /* by bound, a pair with a model per block before the others of its bound, then in list
          * order (an insertion sort: a handful of pairs) */
@@ -927,7 +929,7 @@ static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t
         /* room for the stored size: a result that does not fit is not worth keeping */
         const size_t cap = (size_t)length + 1024;
         size_t r;
-        if (bits[k] < 0 || (forced >= 0 && k != forced) || (tail && p->id > 255))
+        if (bits[k] < 0 || p->fast || (forced >= 0 && k != forced) || (tail && p->id > 255))
             continue;
         if (forced < 0 &&
             (p == ps->forced || bits[k] > best * 1.002 + 2048 * 8 || same_as_tried(ps, bits, tried, k, n)))
@@ -986,8 +988,33 @@ static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uin
     return try_pairs(ps, s, hi, n, bits, -1, zlo, z, length, cur, have, payload, psize, codec);
 }
 
+/* With --fast-decode: the fast pairs for n words of dtype dt, after the others; one is kept when
+ * no more than fast_slack larger than what was kept (and smaller than the bytes). */
+static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
+                    uint64_t length, int *cur, int *have, const uint8_t **payload, uint64_t *psize, int *codec)
+{
+    for (int k = 0; k < ps->n && ps->fast_slack > 0; k++) {
+        const nt_pair *p = ps->tab[k].p;
+        size_t r;
+        if (!p->fast || !(p->dtypes & (1u << dt)) || p->word_bytes != wb)
+            continue;
+        if (grow(&s->out[*cur], &s->out_cap[*cur], p->compress_bound((size_t)n)) != 0)
+            return -1;
+        r = p->encode(s->out[*cur], p->compress_bound((size_t)n), w, (size_t)n);
+        if (p->is_error(r) || r >= length || (*have >= 0 && (double)r > (double)*psize * (1 + ps->fast_slack)))
+            continue;
+        *payload = s->out[*cur];
+        *psize = r;
+        *codec = p->id;
+        *have = *cur;
+        *cur ^= 1;
+    }
+    return 0;
+}
+
 /* Codes one segment: the forced pair, else the pairs try_pairs chooses by bound, then (F32)
- * fp32_planes; keeps the smallest result, and only if smaller than the bytes. On return *payload
+ * fp32_planes, then (--fast-decode) the fast pairs; keeps the smallest result (or a fast pair's
+ * within fast_slack of it), and only if smaller than the bytes. On return *payload
  * and *psize are what to write and *codec the codec id (0: stored, payload = src). */
 static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const uint8_t *src, const uint8_t **payload,
                         uint64_t *psize, int *codec, double *bits_out)
@@ -1026,6 +1053,8 @@ static int code_segment(const pairs_t *ps, scratch_t *s, const seg_t *sg, const 
         return -1;
     if (sg->dt == NT_DT_F32 && wb == 4 && forced < 0 &&
         planes_segment(ps, s, src, n, sg->length, &cur, &have, payload, psize, codec) != 0)
+        return -1;
+    if (forced < 0 && try_fast(ps, s, w, n, sg->dt, wb, sg->length, &cur, &have, payload, psize, codec) != 0)
         return -1;
     return 0;
 }
@@ -2631,6 +2660,10 @@ int nt_container_analyze(const char *path, const nt_pack_options *opt, nt_report
                 const nt_pair *p = ps.tab[k].p;
                 if ((p->dtypes & (1u << t->dtype)) && p->word_bytes == wb && p->code_of)
                     r.bound_bytes[k] = nt_pair_bound_bits(p, tot_hist) / 8;
+                else if ((p->dtypes & (1u << t->dtype)) && p->word_bytes == wb && p->bound_bits) {
+                    const double b = p->bound_bits(tf.map + t->offset, (size_t)(t->size / (uint64_t)wb));
+                    r.bound_bytes[k] = b < 0 ? -1 : b / 8;
+                }
             }
             memset(exp_hist, 0, sizeof exp_hist);
             for (uint32_t key = 0; key < 65536; key++) {

@@ -35,6 +35,10 @@
 #define NT_CONTAINER_CODEC_GROUP 7     /* a small tensor whose words continue the previous segment's stream */
 #define NT_CONTAINER_GROUP_TENSOR_BYTES ((uint64_t)64 << 10) /* tensors up to this size may share a stream */
 #define NT_CONTAINER_GROUP_BYTES ((uint64_t)256 << 10)       /* ... of at most this many bytes in all */
+#define NT_CONTAINER_CODEC_PAIRS 8     /* bf16_pairs (runtime/nt_pairs.h), with --fast-decode */
+/* --fast-decode keeps bf16_pairs where it is at most 5 % larger than the smallest: on
+ * stories260K-bf16 that is every stream of 4096 words and more, for 0.66 % more bytes in all */
+#define NT_CONTAINER_FAST_SLACK 0.05
 
 /* A coding pair the container may use. Encoders/decoders follow the generated API (T_encode,
  * T_decode) with words passed as bytes: src/dst are aligned to word_bytes. */
@@ -58,6 +62,10 @@ typedef struct nt_pair {
     const void *ctx;
     int ncodes;
     uint64_t block;             /* words per model block (adaptive per block), 0: one model per stream */
+    int fast;                   /* 1: a pair with no code per key that decodes faster than the others:
+                                 * tried last, and kept within nt_pack_options.fast_slack of the
+                                 * smallest (runtime/nt_pairs.h) */
+    double (*bound_bits)(const void *src, size_t n); /* a fast pair's order-0 bound of n words, in bits */
 } nt_pair;
 
 typedef struct {
@@ -66,6 +74,9 @@ typedef struct {
     const nt_pair *pairs;
     int npairs;
     const nt_pair *forced;      /* --type: use this pair for every tensor whose dtype it codes */
+    double fast_slack;          /* --fast-decode: keep a fast pair's result when at most this much
+                                 * larger than the smallest (NT_CONTAINER_FAST_SLACK); 0: fast pairs
+                                 * are not tried */
     const char *type_source;    /* the .nt text of the forced pair, carried in the container */
     /* unpack and check, for a container packed with --type: builds the pair of the .nt source it
      * carries, which then takes the place of `forced`; returns 0, or -1 with the reason already

@@ -17,6 +17,7 @@
 #include "nt_pairs.h"
 #include "nt_ans.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,28 @@ size_t nt_pairs_compress_bound(size_t n)
     const size_t model = (4 + 2 * 12 + 3 + (size_t)MAX_EXP * MAX_EXP * 33 + 7) / 8;
     const size_t ans = 1 + (LANES * LOG_MAX + 7) / 8 + ((n + 1) / 2 * LOG_MAX + 7) / 8;
     return 10 + 1 + MAX_EXP + model + 10 + ans + n;
+}
+
+double nt_pairs_bound_bits(const void *src, size_t n)
+{
+    const uint8_t *w = (const uint8_t *)src;
+    const size_t steps = (n + 1) / 2;
+    uint32_t *count = calloc(65536, sizeof *count);
+    int seen[256] = {0}, m = 0;
+    double bits = 8.0 * (double)n;
+    if (!count)
+        return -1;
+    for (size_t i = 0; i < steps; i++) {
+        const unsigned a = exp_of(word_at(w, 2 * i)), b = 2 * i + 1 < n ? exp_of(word_at(w, 2 * i + 1)) : a;
+        count[a << 8 | b]++;
+        m += !seen[a] + (!seen[b] && b != a);
+        seen[a] = seen[b] = 1;
+    }
+    for (uint32_t k = 0; k < 65536; k++)
+        if (count[k])
+            bits += (double)count[k] * log2((double)steps / (double)count[k]);
+    free(count);
+    return m > MAX_EXP ? -1 : bits;
 }
 
 int nt_pairs_is_error(size_t r) { return nt_ans_is_error(r); }

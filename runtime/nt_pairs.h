@@ -24,6 +24,9 @@ size_t nt_pairs_compress_bound(size_t n);
 size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n);
 /* Decodes a stream of exactly n words into dst; returns n or an error. */
 size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size);
+/* The order-0 bound of coding n words so, in bits: the entropy of the steps' symbols plus 8 raw
+ * bits a word (-1 when they cannot be coded: more than NT_PAIRS_MAX_EXPONENTS exponents). */
+double nt_pairs_bound_bits(const void *src, size_t n);
 int nt_pairs_is_error(size_t r);
 /* 0: decode without the AVX-512 loop even where the processor has it (tests, benchmarks) */
 void nt_pairs_use_simd(int on);

@@ -144,6 +144,39 @@ for ut in examples/bf16_adaptive.nt examples/fp16_lossless.nt examples/fp32_loss
          '$NTC' unpack '$T/user.$un.ntz' --check"
 done
 
+# --fast-decode: bf16_pairs (codec 8) for the BF16 tensors where it is at most 5 % larger; the
+# real bf16 checkpoint keeps a ratio of 1.50 with it, and a flipped byte of such a stream is named
+if [ -f "$DATA/stories260K-bf16.safetensors" ]; then
+    F=$T/fast.stories.ntz
+    check "--fast-decode, real stories260K-bf16: round trip, codec 8 on 5 or more streams, ratio >= 1.50" sh -c \
+        "'$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$F' --fast-decode && '$NTC' unpack '$F' -o '$T/fast.out' &&
+         cmp '$DATA/stories260K-bf16.safetensors' '$T/fast.out' &&
+         test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 8' | wc -l) -ge 5 &&
+         python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * 1.50 <= os.path.getsize(sys.argv[2]) else 1)\" '$F' '$DATA/stories260K-bf16.safetensors'"
+    fn=$("$NTC" unpack "$F" --list | awk -F'\t' '$5 == 8 { print $3; exit }')
+    for at in 0 2 1000; do
+        cp "$F" "$T/badfast.ntz"
+        flip "$T/badfast.ntz" $(( $(field "$F" "$fn" 9) + at ))
+        fails_with "--fast-decode: flipped byte $at of a bf16_pairs stream: rejected, named" "tensor '$fn'" \
+            "$NTC" unpack "$T/badfast.ntz" --check
+    done
+    check "--fast-decode: the same container for -j 1 and -j 3" sh -c \
+        "'$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$T/f1.ntz' -j 1 --fast-decode &&
+         '$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$T/f3.ntz' -j 3 --fast-decode && cmp '$T/f1.ntz' '$T/f3.ntz' && cmp '$T/f1.ntz' '$F'"
+    check "--fast-decode: stats shows bf16_pairs' bound and codes with it" sh -c \
+        "'$NTC' stats '$DATA/stories260K-bf16.safetensors' --fast-decode | grep -q 'bf16_pairs\$' &&
+         '$NTC' stats '$DATA/stories260K-bf16.safetensors' | head -n 1 | grep -q bf16_pairs"
+else
+    skipped "--fast-decode on stories260K-bf16: $DATA missing"
+fi
+for f in mixed aligned big special; do
+    check "--fast-decode, synthetic $f: pack, unpack, byte-identical" sh -c \
+        "'$NTC' pack '$S/$f.safetensors' -o '$T/fast.$f.ntz' --fast-decode && '$NTC' unpack '$T/fast.$f.ntz' -o '$T/fast.$f.out' &&
+         cmp '$S/$f.safetensors' '$T/fast.$f.out'"
+done
+check "--fast-decode, synthetic: a BF16 tensor coded with bf16_pairs" sh -c \
+    "'$NTC' unpack '$T/fast.big.ntz' --list | awk -F'\t' '\$5 == 8' | grep -q ."
+
 # ------------------------------------------------------------------ one tensor
 # extract NAME: the tensor's bytes cut from its file with the offsets gen.py recorded
 extract() { python3 -c "
@@ -266,6 +299,7 @@ usage() { # usage NAME CMD...: exit status 2
     if [ $? -eq 2 ]; then ok; else bad "usage: $name"; fi
 }
 usage "pack without input" "$NTC" pack
+usage "--fast-decode is not an unpack option" "$NTC" unpack "$T/fast.big.ntz" --fast-decode -o "$T/x"
 usage "pack with an unknown option" "$NTC" pack --bogus "$S/aligned.safetensors"
 usage "unpack with two inputs" "$NTC" unpack a.ntz b.ntz
 usage "-j 0" "$NTC" pack "$S/aligned.safetensors" -j 0 -o "$T/j0.ntz"
