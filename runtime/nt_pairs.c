@@ -183,8 +183,13 @@ done:
 
 /* ------------------------------------------------------------------ decoding */
 
-/* A decode cell: the two words' exponent parts (the first word's in bits 47..32) << 32, the
- * state bits to read << 16, the next state's base. */
+/* A decode cell: the two words' exponent parts (the first word's in bits 47..32) << 32,
+ * 63 - nb << 24, the state bits to read (nb) << 16, the next state's base. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define NT_LE16(r) ((uint32_t)(uint16_t)((r) >> 8 | (r) << 8))
+#else
+#define NT_LE16(r) ((uint32_t)(r))
+#endif
 typedef struct {
     const uint64_t *cell;
     const uint8_t *ans;  /* the ANS part */
@@ -231,24 +236,49 @@ static void steps_careful(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size
     }
 }
 
+/* Both words of a step from its cell and its two raw bytes (r: the first in the low byte), as
+ * the 32 bits of two little-endian words. */
+static uint32_t step_words(uint64_t c, uint32_t r)
+{
+    const uint32_t t = (r & 0xff) | (r & 0xff00) << 8;
+    return (uint32_t)(c >> 32) | (t & 0x007f007fu) | (t & 0x00800080u) << 8;
+}
+
 /* Rounds of 64 steps from step i while the round's words are all inside n and its bits (at most
- * 64 * 12 after pos, read by 8-byte loads) inside the part; returns the steps done. */
+ * 64 * 12 after pos, read by 8-byte loads) inside the part. (A window a step: its load waits only
+ * for the position, whose chain is one add a step; a window for 4 steps put the shifts in it.)
+ * Returns the steps done. */
 static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t steps)
 {
-    const size_t i0 = i;
+    /* (the fields in locals: a store through out could alias them, and they would be read again
+     * after every word) */
+    const uint64_t *const cell = pd->cell;
+    const uint8_t *const ans = pd->ans, *const raw = pd->raw;
+    uint16_t *const out = pd->out;
+    uint8_t *const out_bytes = pd->out_bytes;
+    const size_t n = pd->n, i0 = i;
     uint64_t p = *pos;
     const uint64_t stop = pd->nbits >= (LANES * LOG_MAX + 128) ? pd->nbits - (LANES * LOG_MAX + 128) : 0;
-    while (i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop) {
+    uint32_t s[LANES];
+    memcpy(s, st, sizeof s);
+    while (i + LANES <= steps && 2 * (i + LANES) <= n && p <= stop) {
         for (int j = 0; j < LANES; j++, i++) {
-            const uint64_t c = pd->cell[st[j]];
-            const int nb = (int)(c >> 16 & 0xff);
-            const uint64_t win = nt_ans_load_be64(pd->ans + (p >> 3)) << (p & 7);
-            st[j] = (uint32_t)(c & 0xffff) + (uint32_t)(win >> 1 >> (63 - nb));
-            p += (uint64_t)nb;
-            put_word(pd, 2 * i, (uint16_t)(c >> 32) | raw_part(pd->raw[2 * i]));
-            put_word(pd, 2 * i + 1, (uint16_t)(c >> 48) | raw_part(pd->raw[2 * i + 1]));
+            const uint64_t c = cell[s[j]];
+            const uint64_t win = nt_ans_load_be64(ans + (p >> 3)) << (p & 7);
+            uint16_t r;
+            uint32_t v;
+            memcpy(&r, raw + 2 * i, 2);
+            v = step_words(c, NT_LE16(r));
+            s[j] = (uint32_t)(c & 0xffff) + (uint32_t)(win >> 1 >> (c >> 24 & 0xff));
+            p += c >> 16 & 0xff;
+            if (out)
+                memcpy(out + 2 * i, &v, sizeof v);
+            else
+                for (int b = 0; b < 4; b++)
+                    out_bytes[4 * i + (size_t)b] = (uint8_t)(v >> (8 * b));
         }
     }
+    memcpy(st, s, sizeof s);
     *pos = p;
     return i - i0;
 }
@@ -390,7 +420,7 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
             const uint16_t sy = spread[u];
             const uint32_t x = next[sy]++;
             const int nb = log - nt_ans_highbit32(x);
-            cell[u] = pair_word[sy] | (uint64_t)nb << 16 | ((x << nb) - tsize);
+            cell[u] = pair_word[sy] | (uint64_t)(63 - nb) << 24 | (uint64_t)nb << 16 | ((x << nb) - tsize);
         }
     }
     if (!(k = nt_varint_get(s + p, size - p, &v))) {
@@ -406,7 +436,11 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
     pd.ans = s + p;
     pd.nbits = v * 8;
     pd.raw = s + p + (size_t)v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    pd.out = NULL; /* (the words are little-endian bytes) */
+#else
     pd.out = ((uintptr_t)dst % 2) ? NULL : (uint16_t *)dst;
+#endif
     pd.out_bytes = (uint8_t *)dst;
     pd.n = n;
     result = NT_ERROR(CORRUPT_DATA);
