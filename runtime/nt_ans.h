@@ -890,7 +890,9 @@ NT_FN size_t nt_ans_model_read(const uint8_t *src, size_t size, uint32_t *norm, 
  * about 10 % faster for a container 0.17 % larger; on blocks of 64K words it rarely changes the
  * choice. */
 #define NT_ANS_CELL_BITS 0.5
-NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int log_min, uint32_t *norm)
+/* ... with cell_bits the price of a table cell in bits (nt_ans_choose_log: NT_ANS_CELL_BITS) */
+NT_FN int nt_ans_choose_log_priced(const double *count, int ncodes, int log_max, int log_min, uint32_t *norm,
+                                   double cell_bits)
 {
     /* the used codes only: sym[], cnt[]; p[] and best_p[] their counts normalised */
     void *mem = malloc(((sizeof(int) + sizeof(double) + 2 * sizeof(uint32_t)) * (size_t)(ncodes > 0 ? ncodes : 1)));
@@ -916,7 +918,7 @@ NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int lo
         int eg[8];
         if (((int64_t)1 << log) < used)
             continue;
-        if (best_log >= 0 && entropy + NT_ANS_CELL_BITS * (double)((int64_t)1 << log) >= best)
+        if (best_log >= 0 && entropy + cell_bits * (double)((int64_t)1 << log) >= best)
             break;
         if (nt_ans_normalize_used(cnt, used, log, p) != 0)
             continue;
@@ -928,7 +930,7 @@ NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int lo
         bits = nt_ans_eg_best(eg, NULL);
         for (int i = 0; i < used; i++)
             bits += cnt[i] * ((double)log - nt_ans_log2((double)p[i]));
-        bits += NT_ANS_CELL_BITS * (double)((int64_t)1 << log);
+        bits += cell_bits * (double)((int64_t)1 << log);
         if (best_log < 0 || bits < best - 1e-9) {
             best = bits;
             best_log = log;
@@ -943,6 +945,11 @@ NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int lo
     }
     free(mem);
     return best_log;
+}
+
+NT_FN int nt_ans_choose_log(const double *count, int ncodes, int log_max, int log_min, uint32_t *norm)
+{
+    return nt_ans_choose_log_priced(count, ncodes, log_max, log_min, norm, NT_ANS_CELL_BITS);
 }
 
 /* ------------------------------------------------------------------ the stream header */

@@ -989,7 +989,8 @@ static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uin
 }
 
 /* With --fast-decode: the fast pairs for n words of dtype dt, after the others; one is kept when
- * no more than fast_slack larger than what was kept (and smaller than the bytes). */
+ * no more than fast_slack and NT_CONTAINER_FAST_EXTRA bytes larger than what was kept (and
+ * smaller than the bytes). */
 static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
                     uint64_t length, int *cur, int *have, const uint8_t **payload, uint64_t *psize, int *codec)
 {
@@ -1001,7 +1002,8 @@ static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t 
         if (grow(&s->out[*cur], &s->out_cap[*cur], p->compress_bound((size_t)n)) != 0)
             return -1;
         r = p->encode(s->out[*cur], p->compress_bound((size_t)n), w, (size_t)n);
-        if (p->is_error(r) || r >= length || (*have >= 0 && (double)r > (double)*psize * (1 + ps->fast_slack)))
+        if (p->is_error(r) || r >= length ||
+            (*have >= 0 && ((double)r > (double)*psize * (1 + ps->fast_slack) || r > *psize + NT_CONTAINER_FAST_EXTRA)))
             continue;
         *payload = s->out[*cur];
         *psize = r;
