@@ -190,15 +190,17 @@ done:
 
 /* ------------------------------------------------------------------ decoding */
 
-/* A decode cell: the two words' exponent parts (the first word's in bits 47..32) << 32,
- * 63 - nb << 24, the state bits to read (nb) << 16, the next state's base. */
+/* A decode cell, 32 bits: the second word's exponent << 24, the first word's << 16, the state
+ * bits to read (nb, at most 12) << 12, the next state's base (below 2^12). Both words' exponent
+ * parts are (c >> 9 & 0x7f80) | (c >> 1 & 0x7f800000) as two little-endian words. */
+#define CELL_WORDS(c) (((c) >> 9 & 0x7f80u) | ((c) >> 1 & 0x7f800000u))
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define NT_LE16(r) ((uint32_t)(uint16_t)((r) >> 8 | (r) << 8))
 #else
 #define NT_LE16(r) ((uint32_t)(r))
 #endif
 typedef struct {
-    const uint64_t *cell;
+    const uint32_t *cell;
     const uint8_t *ans;  /* the ANS part */
     uint64_t nbits;      /* its bits */
     const uint8_t *raw;
@@ -233,22 +235,22 @@ static void steps_careful(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size
 {
     for (; i < end; i++) {
         const int j = (int)(i % LANES);
-        const uint64_t c = pd->cell[st[j]];
-        const int nb = (int)(c >> 16 & 0xff);
-        st[j] = (uint32_t)(c & 0xffff) + peek_bits(pd, *pos, nb);
+        const uint32_t c = pd->cell[st[j]];
+        const int nb = (int)(c >> 12 & 15);
+        st[j] = (uint32_t)(c & 0xfff) + peek_bits(pd, *pos, nb);
         *pos += (uint64_t)nb;
-        put_word(pd, 2 * i, (uint16_t)(c >> 32) | raw_part(pd->raw[2 * i]));
+        put_word(pd, 2 * i, (uint16_t)CELL_WORDS(c) | raw_part(pd->raw[2 * i]));
         if (2 * i + 1 < pd->n)
-            put_word(pd, 2 * i + 1, (uint16_t)(c >> 48) | raw_part(pd->raw[2 * i + 1]));
+            put_word(pd, 2 * i + 1, (uint16_t)(CELL_WORDS(c) >> 16) | raw_part(pd->raw[2 * i + 1]));
     }
 }
 
 /* Both words of a step from its cell and its two raw bytes (r: the first in the low byte), as
  * the 32 bits of two little-endian words. */
-static uint32_t step_words(uint64_t c, uint32_t r)
+static uint32_t step_words(uint32_t c, uint32_t r)
 {
     const uint32_t t = (r & 0xff) | (r & 0xff00) << 8;
-    return (uint32_t)(c >> 32) | (t & 0x007f007fu) | (t & 0x00800080u) << 8;
+    return CELL_WORDS(c) | (t & 0x007f007fu) | (t & 0x00800080u) << 8;
 }
 
 /* Rounds of 64 steps from step i while the round's words are all inside n and its bits (at most
@@ -259,7 +261,7 @@ static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, siz
 {
     /* (the fields in locals: a store through out could alias them, and they would be read again
      * after every word) */
-    const uint64_t *const cell = pd->cell;
+    const uint32_t *const cell = pd->cell;
     const uint8_t *const ans = pd->ans, *const raw = pd->raw;
     uint16_t *const out = pd->out;
     uint8_t *const out_bytes = pd->out_bytes;
@@ -270,14 +272,14 @@ static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, siz
     memcpy(s, st, sizeof s);
     while (i + LANES <= steps && 2 * (i + LANES) <= n && p <= stop) {
         for (int j = 0; j < LANES; j++, i++) {
-            const uint64_t c = cell[s[j]];
+            const uint32_t c = cell[s[j]];
             const uint64_t win = nt_ans_load_be64(ans + (p >> 3)) << (p & 7);
             uint16_t r;
             uint32_t v;
             memcpy(&r, raw + 2 * i, 2);
             v = step_words(c, NT_LE16(r));
-            s[j] = (uint32_t)(c & 0xffff) + (uint32_t)(win >> 1 >> (c >> 24 & 0xff));
-            p += c >> 16 & 0xff;
+            s[j] = (c & 0xfff) + (uint32_t)(win >> 1 >> (63 - (c >> 12 & 15)));
+            p += c >> 12 & 15;
             if (out)
                 memcpy(out + 2 * i, &v, sizeof v);
             else
@@ -295,13 +297,13 @@ static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, siz
 /* A gather into a register it zeroes first: a gather merges into its destination, and a
  * compiler drops a zeroing it sees as dead, so that each gather would wait for the last one to
  * use that register. */
-PAIRS_TARGET static inline __m512i gather_cells(const uint64_t *base, __m256i idx)
+PAIRS_TARGET static inline __m512i gather_cells(const uint32_t *base, __m512i idx)
 {
     __m512i r;
-    __mmask8 k;
-    __asm__("kxnorb %1, %1, %1\n\tvpxord %0, %0, %0\n\tvpgatherdq (%2,%3,8), %0%{%1%}"
+    __mmask16 k;
+    __asm__("kxnorw %1, %1, %1\n\tvpxord %0, %0, %0\n\tvpgatherdd (%2,%3,4), %0%{%1%}"
             : "=&v"(r), "=&Yk"(k)
-            : "r"(base), "v"(idx), "m"(*(const uint64_t(*)[1u << LOG_MAX])base));
+            : "r"(base), "v"(idx), "m"(*(const uint32_t(*)[1u << LOG_MAX])base));
     return r;
 }
 
@@ -312,11 +314,12 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
     const size_t i0 = i;
     uint64_t p = *pos;
     const uint64_t stop = pd->nbits >= (LANES * LOG_MAX + 8 * 64 + 64) ? pd->nbits - (LANES * LOG_MAX + 8 * 64 + 64) : 0;
-    const __m512i m7 = _mm512_set1_epi32(7), m32 = _mm512_set1_epi32(32), m16 = _mm512_set1_epi32(0xffff);
-    const __m512i mnb = _mm512_set1_epi32(0xff), zero = _mm512_setzero_si512();
-    const __m512i bytes4 = _mm512_set1_epi32(0x01010101), be = _mm512_set1_epi32(0x00010203);
-    const __m512i lo = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i hi = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i m7 = _mm512_set1_epi32(7), m32 = _mm512_set1_epi32(32), mbase = _mm512_set1_epi32(0xfff);
+    const __m512i m15 = _mm512_set1_epi32(15), zero = _mm512_setzero_si512();
+    const __m512i e0 = _mm512_set1_epi32(0x7f80), e1 = _mm512_set1_epi32(0x7f800000);
+    /* each dword's byte 0 in all four of its bytes, plus 3, 2, 1, 0: a big-endian read's indices */
+    const __m512i bcast = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+    const __m512i be = _mm512_set1_epi32(0x00010203);
     const __m512i m7f = _mm512_set1_epi16(0x7f), m80 = _mm512_set1_epi16(0x80);
     __m512i s[4];
     if (!(i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop))
@@ -325,10 +328,11 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
         s[v] = _mm512_loadu_si512(st + 16 * v);
     while (i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop) {
         for (int v = 0; v < 4; v++) {
-            const __m512i c0 = gather_cells(pd->cell, _mm512_castsi512_si256(s[v]));
-            const __m512i c1 = gather_cells(pd->cell, _mm512_extracti64x4_epi64(s[v], 1));
-            const __m512i c = _mm512_permutex2var_epi32(c0, lo, c1), words = _mm512_permutex2var_epi32(c0, hi, c1);
-            const __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 16), mnb);
+            const __m512i c = gather_cells(pd->cell, s[v]);
+            const __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 12), m15);
+            /* both words' exponent parts */
+            const __m512i words = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, 9), e0),
+                                                  _mm512_and_si512(_mm512_srli_epi32(c, 1), e1));
             __m512i x = nb, rel, b, r;
             x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 15)); /* inclusive prefix sum */
             x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 14));
@@ -336,10 +340,10 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
             x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 8));
             /* lane j's first bit from the byte of p: the 4 bytes from there, big-endian, shifted */
             rel = _mm512_add_epi32(_mm512_set1_epi32((int)(p & 7)), _mm512_sub_epi32(x, nb));
-            b = _mm512_permutexvar_epi8(_mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(rel, 3), bytes4), be),
-                                        _mm512_loadu_si512(pd->ans + (p >> 3)));
+            b = _mm512_add_epi32(_mm512_shuffle_epi8(_mm512_srli_epi32(rel, 3), bcast), be);
+            b = _mm512_permutexvar_epi8(b, _mm512_loadu_si512(pd->ans + (p >> 3)));
             b = _mm512_srlv_epi32(_mm512_sllv_epi32(b, _mm512_and_si512(rel, m7)), _mm512_sub_epi32(m32, nb));
-            s[v] = _mm512_add_epi32(_mm512_and_si512(c, m16), b); /* (a count of 32 gave 0 bits) */
+            s[v] = _mm512_add_epi32(_mm512_and_si512(c, mbase), b); /* (a count of 32 gave 0 bits) */
             p += (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(x, 3), 3);
             r = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(pd->raw + 2 * i + 32 * (size_t)v)));
             r = _mm512_or_si512(_mm512_and_si512(r, m7f), _mm512_slli_epi16(_mm512_and_si512(r, m80), 8));
@@ -389,7 +393,7 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
     size_t p, k, m, nsym, steps = (n + 1) / 2, did;
     uint8_t exps[MAX_EXP];
     uint32_t *norm = NULL, *scratch = NULL, *next = NULL, st[LANES];
-    uint64_t *cell = NULL, *pair_word = NULL;
+    uint32_t *cell = NULL, *pair_exps = NULL;
     int log;
     size_t result;
     pairs_dec pd;
@@ -418,9 +422,9 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
     scratch = malloc(NT_TANS_SCRATCH_WORDS(LOG_MAX, nsym) * sizeof *scratch);
     next = malloc(nsym * sizeof *next);
     cell = malloc(sizeof *cell << LOG_MAX);
-    pair_word = malloc(nsym * sizeof *pair_word);
+    pair_exps = malloc(nsym * sizeof *pair_exps);
     result = NT_ERROR(NO_MEMORY);
-    if (!norm || !scratch || !next || !cell || !pair_word)
+    if (!norm || !scratch || !next || !cell || !pair_exps)
         goto done;
     result = nt_ans_model_read(s + p, size - p, norm, (int)nsym, &log, LOG_MIN, LOG_MAX);
     if (nt_ans_is_error(result))
@@ -435,13 +439,13 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
             goto done;
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b < m; b++)
-                pair_word[a * m + b] = ((uint64_t)exps[a] << 7 | (uint64_t)exps[b] << 23) << 32;
+                pair_exps[a * m + b] = (uint32_t)exps[a] << 16 | (uint32_t)exps[b] << 24;
         memcpy(next, norm, nsym * sizeof *next);
         for (uint32_t u = 0; u < tsize; u++) {
             const uint16_t sy = spread[u];
             const uint32_t x = next[sy]++;
             const int nb = log - nt_ans_highbit32(x);
-            cell[u] = pair_word[sy] | (uint64_t)(63 - nb) << 24 | (uint64_t)nb << 16 | ((x << nb) - tsize);
+            cell[u] = pair_exps[sy] | (uint32_t)nb << 12 | ((x << nb) - tsize);
         }
     }
     if (!(k = nt_varint_get(s + p, size - p, &v))) {
@@ -508,6 +512,6 @@ done:
     free(scratch);
     free(next);
     free(cell);
-    free(pair_word);
+    free(pair_exps);
     return result;
 }

@@ -69,20 +69,21 @@ def timer(args, reps):
     return float(out.strip().splitlines()[-1])
 
 
-def bench_ntc(path, threads):
+def bench_ntc(path, threads, opts=()):
     size = os.path.getsize(path)
-    z, o = os.path.join(WORK, "x.ntz"), os.path.join(WORK, "x.out")
+    z, o = os.path.join(WORK, "x%s.ntz" % "".join(opts)), os.path.join(WORK, "x.out")
     r = reps_for(size)
-    tc = timer(["pack", path, "-o", z, "-j", str(threads), "--quiet"], r)
+    tc = timer(["pack", path, "-o", z, "-j", str(threads), "--quiet"] + list(opts), r)
     td = timer(["unpack", z, "-o", o, "-j", str(threads), "--quiet"], r)
     ok = same(path, o)
     return size / os.path.getsize(z), size / tc / 1e6, size / td / 1e6, ok
 
 
-def bench_ntc_check(path, threads):
-    """ntc unpack --check of the container bench_ntc made: decode and verify, in memory."""
+def bench_ntc_check(path, threads, opts=()):
+    """ntc unpack --check of the container bench_ntc made (with the same options): decode and
+    verify, in memory."""
     size = os.path.getsize(path)
-    z = os.path.join(WORK, "x.ntz")
+    z = os.path.join(WORK, "x%s.ntz" % "".join(opts))
     td = timer(["unpack", z, "--check", "-j", str(threads), "--quiet"], reps_for(size))
     return size / os.path.getsize(z), None, size / td / 1e6, True
 
@@ -168,6 +169,10 @@ def main():
         for th, label in ((1, "1 thread"), (NCPU, "%d threads" % NCPU)):
             tools.append(("ntc", label, lambda th=th: bench_ntc(path, th)))
             tools.append(("ntc --check", label, lambda th=th: bench_ntc_check(path, th)))
+            if "bf16" in name.lower():  # --fast-decode changes only BF16 tensors
+                fast = ("--fast-decode",)
+                tools.append(("ntc --fast-decode", label, lambda th=th: bench_ntc(path, th, fast)))
+                tools.append(("ntc --fast-decode --check", label, lambda th=th: bench_ntc_check(path, th, fast)))
         tools += [
             ("zstd -3", "1 thread", lambda: bench_cli(path, "zstd -3", ["zstd", "-q", "-3", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),
             ("zstd -3", "%d threads" % NCPU, lambda: bench_cli(path, "zstd -3", ["zstd", "-q", "-3", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),
@@ -207,7 +212,7 @@ def main():
                 continue
             ratio, c, d, ok = best[(tool, th)]
             rows.append((name, size, tool, th, ratio, c, d, ok))
-            print("  %-32s %-11s %-11s ratio %.4f  compress %8s MB/s  decompress %8.1f MB/s%s" % (
+            print("  %-32s %-26s %-11s ratio %.4f  compress %8s MB/s  decompress %8.1f MB/s%s" % (
                 name, tool, th, ratio, "-" if c is None else "%.1f" % c, d, "" if ok else "  ROUND TRIP FAILED"),
                 file=sys.stderr)
     print("| file | size | tool | threads | ratio | compress MB/s | decompress MB/s | round trip |")

@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh SECONDS [SHARED] — builds the libFuzzer targets with clang (ASan and UBSan) and runs each
 # for SECONDS: the .nt front end, generated decoders of several types (tANS static with escapes,
-# tANS adaptive, rANS, a code table with variable raw widths), the tensor file readers and the
-# container reader (ntc unpack, whole and --tensor). Seed corpora come from the examples, the
+# tANS adaptive, rANS, a code table with variable raw widths), the bf16_pairs codec, the tensor
+# file readers and the container reader (ntc unpack, whole and --tensor). Seed corpora come from the examples, the
 # diagnostics tests, encoded streams, small tensor files and containers packed from them.
 # Ends with "fuzz: N passed, N failed"; a crash keeps its input under $NTC_BUILD/fuzz/.
 # NTC_BUILD: the build folder whose ntc and generated sources (lexer, parser, pairs) are used.
@@ -80,6 +80,40 @@ for T in bf16_lossless bf16_adaptive bf16_rans u12_table; do
     run_target "decode-$T" "$F/fuzz_decode_$T" "$F/seeds-$T"
 done
 
+# The bf16_pairs decoder (pack --fast-decode's codec), seeded with streams of drawn and real words.
+mkdir -p "$F/seeds-pairs"
+cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o "$F/synth" -lm
+for n in 3 200 3000; do
+    "$F/synth" "$F/pairs-$n.safetensors" BF16 "$n"
+done
+cat > "$F/pairs_seed.c" <<'SEED'
+#include "nt_pairs.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* pairs_seed IN.safetensors OUT: the words of IN's data as one bf16_pairs stream */
+int main(int argc, char **argv)
+{
+    FILE *f = fopen(argv[1], "rb");
+    static unsigned char b[1 << 20], z[1 << 21];
+    size_t len = f ? fread(b, 1, sizeof b, f) : 0, h = 0, n, r;
+    for (int i = 7; i >= 0 && len > 8; i--)
+        h = h << 8 | b[i];
+    if (len < 8 || h > len - 8)
+        return 1;
+    n = (len - 8 - h) / 2;
+    r = nt_pairs_encode(z, sizeof z, b + 8 + h, n);
+    if (nt_pairs_is_error(r) || !(f = fopen(argv[2], "wb")) || fwrite(z, 1, r, f) != r)
+        return 1;
+    return fclose(f) != 0;
+}
+SEED
+cc -O1 -std=c99 -Iruntime "$F/pairs_seed.c" runtime/nt_pairs.c -o "$F/pairs_seed" -lm || exit 1
+for n in 3 200 3000; do "$F/pairs_seed" "$F/pairs-$n.safetensors" "$F/seeds-pairs/s$n" || exit 1; done
+clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Iruntime tests/fuzz/fuzz_pairs.c runtime/nt_pairs.c \
+    -o "$F/fuzz_pairs" -lm || exit 1
+run_target pairs "$F/fuzz_pairs" "$F/seeds-pairs"
+
 # The tensor file readers.
 mkdir -p "$F/seeds-readers"
 cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o "$F/synth" -lm
@@ -100,12 +134,14 @@ mkdir -p "$F/seeds-container"
 cc -O1 -std=c99 tests/fuzz/container_raw_seed.c -o "$F/container_raw_seed" -lzstd || exit 1
 for s in s h w; do $NTC pack "$F/seeds-container/$s.safetensors" -o "$F/seeds-container/$s.ntz" -j 1 || exit 1; done
 $NTC pack "$F/seeds-container/s.safetensors" "$F/seeds-container/h.safetensors" -o "$F/seeds-container/two.ntz" -j 1 &&
-    $NTC pack "$F/seeds-container/s.safetensors" --type examples/bf16_exp_mant2.nt -o "$F/seeds-container/user.ntz" -j 1 ||
+    $NTC pack "$F/seeds-container/s.safetensors" --type examples/bf16_exp_mant2.nt -o "$F/seeds-container/user.ntz" -j 1 &&
+    "$F/synth" "$F/seeds-container/f.safetensors" BF16 3000 &&
+    $NTC pack "$F/seeds-container/f.safetensors" --fast-decode -o "$F/seeds-container/fast.ntz" -j 1 ||
     exit 1
 rm -f "$F/seeds-container/"*.safetensors
 for c in "$F/seeds-container/"*.ntz; do "$F/container_raw_seed" "$c" "${c%.ntz}.raw" || exit 1; done
 CONTAINER_OBJS="$F/diag.o $F/sema.o $F/lexer.o $F/parser.o"
-for src in compiler/emit_c.c compiler/emit_value.c runtime/nt_tensor_file.c $BD/pairs/*.c; do
+for src in compiler/emit_c.c compiler/emit_value.c runtime/nt_tensor_file.c runtime/nt_pairs.c $BD/pairs/*.c; do
     o=$F/c-$(basename "$src" .c).o
     clang -std=c99 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
         -Icompiler -Iruntime -I$BD -w -c "$src" -o "$o" || { echo "fuzz: cannot build $src"; exit 1; }
