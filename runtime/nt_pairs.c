@@ -34,12 +34,12 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define PAIRS_AVX512 1
+#define PAIRS_SIMD 1
 #else
-#define PAIRS_AVX512 0
+#define PAIRS_SIMD 0
 #endif
 
-static int use_simd = 1; /* nt_pairs_use_simd */
+static int use_simd = 2; /* nt_pairs_use_simd */
 
 static uint16_t word_at(const uint8_t *p, size_t i) { return (uint16_t)(p[2 * i] | p[2 * i + 1] << 8); }
 static unsigned exp_of(uint16_t w) { return (unsigned)(w >> 7) & 0xffu; }
@@ -292,7 +292,7 @@ static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, siz
     return i - i0;
 }
 
-#if PAIRS_AVX512
+#if PAIRS_SIMD
 #define PAIRS_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
 /* A gather into a register it zeroes first: a gather merges into its destination, and a
  * compiler drops a zeroing it sees as dead, so that each gather would wait for the last one to
@@ -361,22 +361,91 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
     return i - i0;
 }
 
-static int cpu_avx512(void)
+/* The same rounds with AVX2, 8 lanes a vector (for processors without AVX-512): the bits picked
+ * from a 16-byte load (8 lanes take at most 96 bits after the byte of p). */
+#define PAIRS_TARGET2 __attribute__((target("avx2")))
+PAIRS_TARGET2 static inline __m256i gather_cells8(const uint32_t *base, __m256i idx)
 {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+    __m256i r, k;
+    __asm__("vpcmpeqd %1, %1, %1\n\tvpxor %0, %0, %0\n\tvpgatherdd %1, (%2,%3,4), %0"
+            : "=&x"(r), "=&x"(k)
+            : "r"(base), "x"(idx), "m"(*(const uint32_t(*)[1u << LOG_MAX])base));
+    return r;
+}
+
+PAIRS_TARGET2 static size_t steps_avx2(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t steps)
+{
+    const size_t i0 = i;
+    uint64_t p = *pos;
+    const uint64_t stop = pd->nbits >= (LANES * LOG_MAX + 8 * 16 + 64) ? pd->nbits - (LANES * LOG_MAX + 8 * 16 + 64) : 0;
+    const __m256i m7 = _mm256_set1_epi32(7), m32 = _mm256_set1_epi32(32), mbase = _mm256_set1_epi32(0xfff);
+    const __m256i m15 = _mm256_set1_epi32(15);
+    const __m256i e0 = _mm256_set1_epi32(0x7f80), e1 = _mm256_set1_epi32(0x7f800000);
+    const __m256i bcast = _mm256_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12,
+                                           0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
+    const __m256i be = _mm256_set1_epi32(0x00010203);
+    const __m256i m7f = _mm256_set1_epi16(0x7f), m80 = _mm256_set1_epi16(0x80);
+    __m256i s[LANES / 8];
+    if (!(i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop))
+        return 0;
+    for (int v = 0; v < LANES / 8; v++)
+        s[v] = _mm256_loadu_si256((const __m256i *)(st + 8 * v));
+    while (i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop) {
+        for (int v = 0; v < LANES / 8; v++) {
+            const __m256i c = gather_cells8(pd->cell, s[v]);
+            const __m256i nb = _mm256_and_si256(_mm256_srli_epi32(c, 12), m15);
+            const __m256i words = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(c, 9), e0),
+                                                  _mm256_and_si256(_mm256_srli_epi32(c, 1), e1));
+            __m256i x = nb, rel, b, r, hi;
+            /* inclusive prefix sum of 8: within each half, then the low half's total onto the high */
+            x = _mm256_add_epi32(x, _mm256_slli_si256(x, 4));
+            x = _mm256_add_epi32(x, _mm256_slli_si256(x, 8));
+            hi = _mm256_permutevar8x32_epi32(x, _mm256_set1_epi32(3));
+            x = _mm256_add_epi32(x, _mm256_blend_epi32(_mm256_setzero_si256(), hi, 0xF0));
+            rel = _mm256_add_epi32(_mm256_set1_epi32((int)(p & 7)), _mm256_sub_epi32(x, nb));
+            b = _mm256_add_epi32(_mm256_shuffle_epi8(_mm256_srli_epi32(rel, 3), bcast), be);
+            b = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(pd->ans + (p >> 3)))), b);
+            b = _mm256_srlv_epi32(_mm256_sllv_epi32(b, _mm256_and_si256(rel, m7)), _mm256_sub_epi32(m32, nb));
+            s[v] = _mm256_add_epi32(_mm256_and_si256(c, mbase), b);
+            p += (uint32_t)_mm256_extract_epi32(x, 7);
+            r = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(pd->raw + 2 * i + 16 * (size_t)v)));
+            r = _mm256_or_si256(_mm256_and_si256(r, m7f), _mm256_slli_epi16(_mm256_and_si256(r, m80), 8));
+            r = _mm256_or_si256(words, r);
+            if (pd->out)
+                _mm256_storeu_si256((__m256i *)(pd->out + 2 * i + 16 * (size_t)v), r);
+            else
+                _mm256_storeu_si256((__m256i *)(pd->out_bytes + 4 * i + 32 * (size_t)v), r);
+        }
+        i += LANES;
+    }
+    for (int v = 0; v < LANES / 8; v++)
+        _mm256_storeu_si256((__m256i *)(st + 8 * v), s[v]);
+    *pos = p;
+    return i - i0;
+}
+
+/* 2: AVX-512 with VBMI, 1: AVX2, 0: neither */
+static int cpu_level(void)
+{
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi"))
+        return 2;
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 #endif
 
-void nt_pairs_use_simd(int on) { use_simd = on; }
+void nt_pairs_use_simd(int level) { use_simd = level; }
 
 /* The fast loops from step i: AVX-512 where the processor has it, then the scalar one. */
 static size_t steps_fast(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t steps)
 {
     size_t did = 0;
-#if PAIRS_AVX512
-    if (use_simd && cpu_avx512())
+#if PAIRS_SIMD
+    const int level = use_simd < cpu_level() ? use_simd : cpu_level();
+    if (level == 2)
         did = steps_avx512(pd, st, pos, i, steps);
+    else if (level == 1)
+        did = steps_avx2(pd, st, pos, i, steps);
 #endif
     return did + steps_scalar(pd, st, pos, i + did, steps);
 }

@@ -3,7 +3,7 @@
  * words coded as one symbol (tANS, a model per stream), 64 lanes in one bit stream, each word's
  * sign and mantissa as a raw byte. One table step gives two words, and on processors with
  * AVX-512 sixteen lanes decode at once (a gather of their cells, a prefix sum of their bit
- * counts). The layout is in spec/container.md (codec 8).
+ * counts; 8 with AVX2). The layout is in spec/container.md (codec 8).
  *
  * The functions follow the generated API (T_encode, T_decode) so that the container takes the
  * codec as one of its pairs: words are passed as bytes (little-endian uint16), results that are
@@ -28,8 +28,9 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size);
  * bits a word (-1 when they cannot be coded: more than NT_PAIRS_MAX_EXPONENTS exponents). */
 double nt_pairs_bound_bits(const void *src, size_t n);
 int nt_pairs_is_error(size_t r);
-/* 0: decode without the AVX-512 loop even where the processor has it (tests, benchmarks) */
-void nt_pairs_use_simd(int on);
+/* The widest vector loop decoding may use, where the processor has it (tests, benchmarks):
+ * 2 AVX-512 (the default), 1 AVX2, 0 none (the scalar loop). */
+void nt_pairs_use_simd(int level);
 const char *nt_pairs_error_name(size_t r);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * pairs_check.c — the bf16_pairs codec (runtime/nt_pairs.c): round trips with and without its
- * AVX-512 loop (the loop only where the processor has it), on the words of the bf16 safetensors
+ * pairs_check.c — the bf16_pairs codec (runtime/nt_pairs.c): round trips through its AVX-512,
+ * AVX2 and scalar loops (each vector loop only where the processor has it), on the words of the bf16 safetensors
  * files given and on drawn words of every length that ends a round differently; streams it must
  * refuse; every truncation of a stream and single-bit flips, which must give an error or n
  * words, never a crash (run under ASan by SANITIZE=1). For tests/run.sh:
@@ -53,15 +53,16 @@ static int round_trip(const uint16_t *w, size_t n, const char *what)
     if (nt_pairs_is_error(zs)) {
         refused = 1;
     } else {
-        for (int simd = 1; simd >= 0; simd--) {
+        for (int simd = 2; simd >= 0; simd--) {
+            static const char *const loop[3] = {" (scalar)", " (AVX2)", ""};
             char label[160];
             nt_pairs_use_simd(simd);
             memset(out, 0xa5, n * 2 + 2);
             r = nt_pairs_decode(out, n, z, zs);
-            snprintf(label, sizeof label, "%s: round trip%s", what, simd ? "" : " (scalar)");
+            snprintf(label, sizeof label, "%s: round trip%s", what, loop[simd]);
             check(r == n && memcmp(out, w, n * 2) == 0 && out[n] == 0xa5a5, label, n);
         }
-        nt_pairs_use_simd(1);
+        nt_pairs_use_simd(2);
         /* into a buffer at an odd address: the words as bytes */
         {
             uint8_t *odd = malloc(n * 2 + 1);
@@ -120,13 +121,13 @@ static void damage(const uint16_t *w, size_t n)
             size_t r, bit = (size_t)(next_random() % (zs * 8));
             memcpy(bad, z, zs);
             bad[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
-            nt_pairs_use_simd((int)(t & 1));
+            nt_pairs_use_simd((int)(t % 3));
             r = nt_pairs_decode(out, n, bad, zs);
             if (!nt_pairs_is_error(r) && r != n)
                 ok = 0;
             undetected += !nt_pairs_is_error(r);
         }
-        nt_pairs_use_simd(1);
+        nt_pairs_use_simd(2);
         printf("  %zu of %zu single-bit flips decode without an error (a flipped raw byte cannot be seen)\n",
                undetected, trials);
         check(ok, "flipped bits: an error or n words", n);
