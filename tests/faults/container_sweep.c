@@ -101,8 +101,8 @@ int main(int argc, char **argv)
     uint64_t same_where[4] = {0, 0, 0, 0}; /* tensor payload, header payload, index, head or tail */
     uint64_t cuts = 0, cut_rejected = 0, one_flips = 0, one_named = 0, one_same = 0, other_ok = 0;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: container_sweep INPUT.safetensors\n");
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--fast-decode"))) {
+        fprintf(stderr, "usage: container_sweep INPUT.safetensors [--fast-decode]\n");
         return 2;
     }
     base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -120,7 +120,8 @@ int main(int argc, char **argv)
     opt.threads = 1;
     opt.progress = 0;
     opt.pairs = pairs;
-    opt.npairs = NBUILTINS;
+    opt.npairs = NPAIRS;
+    opt.fast_slack = argc == 3 ? NT_CONTAINER_FAST_SLACK : 0;
     {
         const char *in[1];
         in[0] = argv[1];
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
     }
     ioff = x.data_end;
     {
-        int coded = 0, members = 0;
+        int coded = 0, members = 0, pairs_coded = 0;
         for (uint64_t s = 0; s < x.nsegs; s++) {
             coded += x.segs[s].kind == SEG_TENSOR && x.segs[s].codec != NT_CONTAINER_CODEC_STORED;
             members += x.segs[s].codec == NT_CONTAINER_CODEC_GROUP;
@@ -145,6 +146,12 @@ int main(int argc, char **argv)
                n, (unsigned long long)x.nsegs, coded, members, argv[1], orig_n);
         if (coded < 2 || !members) {
             printf("FAIL the sweep wants a container with at least two coded tensors and a group\n");
+            return 1;
+        }
+        for (uint64_t s = 0; s < x.nsegs && argc == 3; s++)
+            pairs_coded += x.segs[s].codec == NT_CONTAINER_CODEC_PAIRS;
+        if (argc == 3 && !pairs_coded) {
+            printf("FAIL the sweep with --fast-decode wants a tensor coded with bf16_pairs\n");
             return 1;
         }
     }

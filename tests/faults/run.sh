@@ -4,8 +4,9 @@
 # or a hang fails. Ends with "faults: N passed, N failed, N skipped".
 #
 # - container_sweep.c: every single-bit flip and every truncation of a small container (three
-#   coded tensors, from small.py), unpacked in process, whole and with --tensor: the original
-#   bytes or an error naming the tensor, the header segment, the index or the tail.
+#   coded tensors, from small.py; and one packed with --fast-decode, a bf16_pairs stream shared
+#   by two tensors), unpacked in process, whole and with --tensor: the original bytes or an error
+#   naming the tensor, the header segment, the index or the tail.
 # - stream_sweep.c: every truncation and bit flip of bare streams of a few generated types
 #   (static tANS with escapes, adaptive tANS, rANS, a code table, 32-bit words, an absurd block).
 # - absurd requests, each refused with its own message before any large allocation (ntc runs
@@ -74,7 +75,7 @@ refused() {
 # ------------------------------------------------------------------ the container
 python3 tests/faults/small.py "$W/small.safetensors" || bad "small.py"
 LIBSRC="compiler/diag.c compiler/sema.c compiler/emit_c.c compiler/emit_value.c $BD/lexer.c $BD/parser.c
-        runtime/nt_tensor_file.c $(ls $BD/pairs/*.c)"
+        runtime/nt_tensor_file.c runtime/nt_pairs.c $(ls $BD/pairs/*.c)"
 LIBOBJ=
 for src in $LIBSRC; do
     o=$W/$(basename "$src" .c).o
@@ -86,6 +87,8 @@ done
 if gcc $ASAN -Wall -Wextra -Icompiler -Iruntime -I"$BD" tests/faults/container_sweep.c $LIBOBJ \
     -o "$W/container_sweep" -lm -lxxhash -lzstd -lpthread; then
     counted "container" "$W/container_sweep" "$W/small.safetensors"
+    python3 tests/faults/small.py "$W/small_pairs.safetensors" --pairs || bad "small.py --pairs"
+    counted "container --fast-decode" "$W/container_sweep" "$W/small_pairs.safetensors" --fast-decode
 else
     bad "container_sweep does not build"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""small.py OUT.safetensors — a small deterministic checkpoint for the fault sweeps (stdlib only):
-six tensors of weight-like values, BF16 (1024 words, then 96 and 64 that share its stream), F16
-(256), F32 (128) and F32 words that once were F16 (1024), about 6 KB."""
+"""small.py OUT.safetensors [--pairs] — a small deterministic checkpoint for the fault sweeps
+(stdlib only): six tensors of weight-like values, BF16 (1024 words, then 96 and 64 that share its
+stream), F16 (256), F32 (128) and F32 words that once were F16 (1024), about 6 KB. With --pairs:
+BF16 (4096 words, and 256 that share its stream) and F16 (256), for pack --fast-decode."""
 import json
 import random
 import struct
@@ -19,6 +20,7 @@ def bf16(x):
     return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) & 0xFFFF
 
 
+pairs = len(sys.argv) > 2 and sys.argv[2] == "--pairs"
 tensors = [
     ("w.bf16", "BF16", [1024], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(1024))),
     # two more like it: the three share one stream (a group)
@@ -30,6 +32,13 @@ tensors = [
     ("w.half", "F32", [1024], b"".join(struct.pack("<f", struct.unpack("<e", struct.pack("<e", rng.gauss(0, 0.1)))[0])
                                        for _ in range(1024))),
 ]
+if pairs:
+    # for pack --fast-decode: a BF16 tensor long enough for bf16_pairs, and one sharing its stream
+    tensors = [
+        ("p.bf16", "BF16", [4096], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(4096))),
+        ("q.bf16", "BF16", [256], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(256))),
+        ("w.f16", "F16", [16, 16], b"".join(struct.pack("<e", rng.gauss(0, 0.05)) for _ in range(256))),
+    ]
 header, at = {}, 0
 for name, dt, shape, data in tensors:
     header[name] = {"dtype": dt, "shape": shape, "data_offsets": [at, at + len(data)]}
