@@ -695,7 +695,8 @@ static const char usage_pack[] =
     "  -j N             threads (default: every core)\n"
     "  --type T.nt      pack/stats: use this type for every tensor whose word size it has\n"
     "  --fast-decode    pack/stats: code BF16 tensors with bf16_pairs (two words a table step,\n"
-    "                   2-3x as fast to decode with AVX2/AVX-512) where at most 5 % larger\n"
+    "                   2-3x as fast to decode with AVX2/AVX-512) where at most 5 % and\n"
+    "                   64 KiB larger\n"
     "  --progress       show progress even when stderr is not a terminal; --quiet: never\n"
     "  --html FILE      stats: also write a self-contained HTML report\n";
 
