@@ -996,12 +996,13 @@ static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t 
 {
     for (int k = 0; k < ps->n && ps->fast_slack > 0; k++) {
         const nt_pair *p = ps->tab[k].p;
-        size_t r;
+        size_t r, cap;
         if (!p->fast || !(p->dtypes & (1u << dt)) || p->word_bytes != wb)
             continue;
-        if (grow(&s->out[*cur], &s->out_cap[*cur], p->compress_bound((size_t)n)) != 0)
+        cap = p->compress_bound((size_t)n);
+        if (grow(&s->out[*cur], &s->out_cap[*cur], cap) != 0)
             return -1;
-        r = p->encode(s->out[*cur], p->compress_bound((size_t)n), w, (size_t)n);
+        r = p->encode(s->out[*cur], cap, w, (size_t)n);
         if (p->is_error(r) || r >= length ||
             (*have >= 0 && ((double)r > (double)*psize * (1 + ps->fast_slack) || r > *psize + NT_CONTAINER_FAST_EXTRA)))
             continue;

@@ -219,15 +219,13 @@ static void put_word(const pairs_dec *pd, size_t i, uint16_t v)
     }
 }
 
-/* The next k (<= 12) bits at pos, the bits past the end read as zero. */
+/* The next k (<= 12) bits at pos, the bits past the end read as zero (the stream format's reader). */
 static uint32_t peek_bits(const pairs_dec *pd, uint64_t pos, int k)
 {
-    uint32_t v = 0;
-    const size_t nbytes = (size_t)(pd->nbits / 8);
-    size_t byte = (size_t)(pos >> 3);
-    for (int i = 0; i < 3; i++)
-        v = v << 8 | (byte + (size_t)i < nbytes ? pd->ans[byte + (size_t)i] : 0u);
-    return k ? (v << (8 + (pos & 7))) >> (32 - k) : 0;
+    nt_bitr r;
+    nt_bitr_init(&r, pd->ans, (size_t)(pd->nbits / 8));
+    r.pos = pos;
+    return (uint32_t)nt_bitr_read(&r, k);
 }
 
 /* Steps i .. end - 1, one at a time (the careful path: any position, any n). */

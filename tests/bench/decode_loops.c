@@ -406,14 +406,33 @@ AVX512 static void tans64_own(uint16_t *out, size_t n, const uint8_t *ans, const
     }
 }
 
+/* 16 lanes' next states in one stream: their bit counts' prefix sum gives each lane's place after
+ * *pos, its bits come from one 64-byte load (vpermb); *pos moves past all of them */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"), always_inline)) static inline __m512i next16(__m512i c, __m512i nb, const uint8_t *ans,
+                                                                   uint64_t *pos)
+{
+    const __m512i m7 = _mm512_set1_epi32(7), m32 = _mm512_set1_epi32(32), zero = _mm512_setzero_si512();
+    const __m512i mbase = _mm512_set1_epi32((1 << LOG) - 1);
+    const __m512i bytes4 = _mm512_set1_epi32(0x01010101), be = _mm512_set1_epi32(0x00010203);
+    __m512i x = nb, rel, w;
+    x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 15)); /* inclusive prefix sum */
+    x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 14));
+    x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 12));
+    x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 8));
+    rel = _mm512_add_epi32(_mm512_set1_epi32((int)(*pos & 7)), _mm512_sub_epi32(x, nb));
+    w = _mm512_permutexvar_epi8(_mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(rel, 3), bytes4), be),
+                                _mm512_loadu_si512(ans + (*pos >> 3)));
+    w = _mm512_srlv_epi32(_mm512_sllv_epi32(w, _mm512_and_si512(rel, m7)), _mm512_sub_epi32(m32, nb));
+    *pos += (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(x, 3), 3);
+    return _mm512_add_epi32(_mm512_and_si512(c, mbase), w);
+}
+
 /* 64 lanes in one stream, four vectors of 16 */
 AVX512 static void tans64(uint16_t *out, size_t n, const uint8_t *ans, const uint8_t *raw)
 {
     __m512i st[4];
     uint64_t pos = 0;
-    const __m512i m7 = _mm512_set1_epi32(7), m15 = _mm512_set1_epi32(15), m32 = _mm512_set1_epi32(32);
-    const __m512i mbase = _mm512_set1_epi32((1 << LOG) - 1), zero = _mm512_setzero_si512();
-    const __m512i bytes4 = _mm512_set1_epi32(0x01010101), be = _mm512_set1_epi32(0x00010203);
+    const __m512i m15 = _mm512_set1_epi32(15);
     for (int v = 0; v < 4; v++) {
         uint32_t s0[16];
         for (int j = 0; j < 16; j++)
@@ -423,17 +442,8 @@ AVX512 static void tans64(uint16_t *out, size_t n, const uint8_t *ans, const uin
     for (size_t i = 0; i < n; i += 64) {
         for (int v = 0; v < 4; v++) {
             __m512i c = gather32(dt32, _mm512_slli_epi32(st[v], 2));
-            __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 12), m15), x = nb, rel, w;
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 15)); /* inclusive prefix sum */
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 14));
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 12));
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 8));
-            rel = _mm512_add_epi32(_mm512_set1_epi32((int)(pos & 7)), _mm512_sub_epi32(x, nb));
-            w = _mm512_permutexvar_epi8(_mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(rel, 3), bytes4), be),
-                                        _mm512_loadu_si512(ans + (pos >> 3)));
-            w = _mm512_srlv_epi32(_mm512_sllv_epi32(w, _mm512_and_si512(rel, m7)), _mm512_sub_epi32(m32, nb));
-            st[v] = _mm512_add_epi32(_mm512_and_si512(c, mbase), w);
-            pos += (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(x, 3), 3);
+            __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 12), m15);
+            st[v] = next16(c, nb, ans, &pos);
             join16(out + i + 16 * (size_t)v, raw + (i / 16 + (size_t)v) * 12, c);
         }
     }
@@ -460,10 +470,8 @@ AVX512 static void pair64(uint16_t *out, size_t n, const uint8_t *ans, const uin
 {
     __m512i st[4];
     uint64_t pos = 0;
-    const __m512i m7 = _mm512_set1_epi32(7), m15 = _mm512_set1_epi32(15), m32 = _mm512_set1_epi32(32);
+    const __m512i m15 = _mm512_set1_epi32(15);
     const __m512i m31 = _mm512_set1_epi32(31), m63 = _mm512_set1_epi32(63), m32b = _mm512_set1_epi32(32);
-    const __m512i mbase = _mm512_set1_epi32((1 << LOG) - 1), zero = _mm512_setzero_si512();
-    const __m512i bytes4 = _mm512_set1_epi32(0x01010101), be = _mm512_set1_epi32(0x00010203);
     const __m512i ridx = _mm512_loadu_si512(raw12_index), rsh = _mm512_loadu_si512(raw12_shift);
     const __m512i lo = _mm512_loadu_si512(lo_of), hi = _mm512_loadu_si512(hi_of);
     for (int v = 0; v < 4; v++) {
@@ -477,17 +485,8 @@ AVX512 static void pair64(uint16_t *out, size_t n, const uint8_t *ans, const uin
             __m512i c0 = gather64(dtp64, _mm512_castsi512_si256(st[v]));
             __m512i c1 = gather64(dtp64, _mm512_extracti64x4_epi64(st[v], 1));
             __m512i c = _mm512_permutex2var_epi32(c0, lo, c1), words = _mm512_permutex2var_epi32(c0, hi, c1);
-            __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 12), m15), x = nb, rel, w, r, a, b;
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 15));
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 14));
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 12));
-            x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 8));
-            rel = _mm512_add_epi32(_mm512_set1_epi32((int)(pos & 7)), _mm512_sub_epi32(x, nb));
-            w = _mm512_permutexvar_epi8(_mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(rel, 3), bytes4), be),
-                                        _mm512_loadu_si512(ans + (pos >> 3)));
-            w = _mm512_srlv_epi32(_mm512_sllv_epi32(w, _mm512_and_si512(rel, m7)), _mm512_sub_epi32(m32, nb));
-            st[v] = _mm512_add_epi32(_mm512_and_si512(c, mbase), w);
-            pos += (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(x, 3), 3);
+            __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 12), m15), r, a, b;
+            st[v] = next16(c, nb, ans, &pos);
             r = _mm512_permutexvar_epi8(ridx, _mm512_loadu_si512(raw + (i / 32 + (size_t)v) * 24));
             r = _mm512_srlv_epi32(r, rsh);
             a = _mm512_and_si512(_mm512_srli_epi32(r, 6), m63);
