@@ -103,6 +103,10 @@ int nt_container_unpack(const char *path, const char *out_path, const char *tens
  * or -1 with a message naming the broken tensor in err. */
 int nt_container_check(const char *path, const nt_pack_options *opt, uint64_t *bytes, char *err, size_t errlen);
 
+/* Frees the buffers and zstd contexts that unpack and check keep between calls (a few sets of
+ * at most 64 MiB, reused by the next call in the process). */
+void nt_container_release(void);
+
 /* Prints the index (one line per segment) to stdout. */
 int nt_container_list(const char *path, char *err, size_t errlen);
 

@@ -169,6 +169,27 @@ if [ -f "$DATA/stories260K-bf16.safetensors" ]; then
 else
     skipped "--fast-decode on stories260K-bf16: $DATA missing"
 fi
+# F32 with --fast-decode: codec fp32_planes with the high halves in bf16_pairs (the payload's first
+# byte, hi_codec, is 8); a flipped byte in the high halves' stream or in the low planes is named
+if [ -f "$DATA/stories260K-f32.safetensors" ]; then
+    F=$T/fast.f32.ntz
+    check "--fast-decode, real stories260K-f32: round trip, fp32_planes over bf16_pairs on 5 or more streams, ratio >= 1.196" sh -c \
+        "'$NTC' pack '$DATA/stories260K-f32.safetensors' -o '$F' --fast-decode && '$NTC' unpack '$F' -o '$T/fast32.out' &&
+         cmp '$DATA/stories260K-f32.safetensors' '$T/fast32.out' &&
+         test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 5 { print \$9 }' |
+                while read o; do od -An -tu1 -j \$o -N1 '$F'; done | grep -cw 8) -ge 5 &&
+         python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * 1.196 <= os.path.getsize(sys.argv[2]) else 1)\" '$F' '$DATA/stories260K-f32.safetensors'"
+    fn=$("$NTC" unpack "$F" --list | awk -F'\t' '$5 == 5 { print $3; exit }')
+    ps=$(field "$F" "$fn" 10)
+    for at in 12 $((ps / 2)) $((ps - 100)); do
+        cp "$F" "$T/badfast.ntz"
+        flip "$T/badfast.ntz" $(( $(field "$F" "$fn" 9) + at ))
+        fails_with "--fast-decode F32: flipped byte $at of $ps of an fp32_planes payload: rejected, named" "tensor '$fn'" \
+            "$NTC" unpack "$T/badfast.ntz" --check
+    done
+else
+    skipped "--fast-decode on stories260K-f32: $DATA missing"
+fi
 for f in mixed aligned big special; do
     check "--fast-decode, synthetic $f: pack, unpack, byte-identical" sh -c \
         "'$NTC' pack '$S/$f.safetensors' -o '$T/fast.$f.ntz' --fast-decode && '$NTC' unpack '$T/fast.$f.ntz' -o '$T/fast.$f.out' &&
