@@ -961,24 +961,33 @@ static int try_pairs(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t
     return 0;
 }
 
+/* Splits n F32 words at w (length bytes) into s->split: the high halves (*hi), the low planes
+ * (*lo), then room for the low planes' zstd frame (*zlo, *zcap bytes). */
+static int planes_split(scratch_t *s, const uint8_t *w, uint64_t n, uint64_t length, uint8_t **hi, uint8_t **lo,
+                        uint8_t **zlo, size_t *zcap)
+{
+    *zcap = ZSTD_compressBound((size_t)(2 * n));
+    if (grow(&s->split, &s->split_cap, (size_t)length + *zcap) != 0)
+        return -1;
+    *hi = s->split;
+    *lo = *hi + 2 * n;
+    *zlo = *lo + 2 * n;
+    plane_split(w, n, *hi, *lo);
+    return 0;
+}
+
 /* Tries codec fp32_planes on n words at w (length bytes): the low planes once, then the high
  * halves with the bf16 pairs try_pairs chooses; a result is kept as try_pairs keeps it. */
 static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, uint64_t length,
                           int *cur, int *have, const uint8_t **payload, uint64_t *psize, int *codec)
 {
     double bits[NT_CONTAINER_MAX_PAIRS];
-    const size_t zcap = ZSTD_compressBound((size_t)(2 * n));
     uint8_t *hi, *lo, *zlo;
-    size_t z;
+    size_t z, zcap;
     if (n < 1024)
         return 0;
-    /* split: high halves, low planes, and room for the low planes' frame */
-    if (grow(&s->split, &s->split_cap, (size_t)length + zcap) != 0)
+    if (planes_split(s, w, n, length, &hi, &lo, &zlo, &zcap) != 0)
         return -1;
-    hi = s->split;
-    lo = hi + 2 * n;
-    zlo = lo + 2 * n;
-    plane_split(w, n, hi, lo);
     if (!planes_promising(s->zc, lo, n, zlo, zcap))
         return 0;
     z = ZSTD_compressCCtx(s->zc, zlo, zcap, lo, (size_t)(2 * n), 3);
@@ -1003,16 +1012,13 @@ static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t 
     if (ps->fast_slack <= 0)
         return 0;
     if (planes) {
-        const size_t zcap = ZSTD_compressBound((size_t)(2 * n));
-        uint8_t *hi;
+        size_t zcap;
+        uint8_t *hi, *lo;
         if (n < 1024)
             return 0;
-        if (grow(&s->split, &s->split_cap, (size_t)length + zcap) != 0)
+        if (planes_split(s, w, n, length, &hi, &lo, &zlo, &zcap) != 0)
             return -1;
-        hi = s->split;
-        zlo = hi + 4 * n;
-        plane_split(w, n, hi, hi + 2 * n);
-        z = ZSTD_compressCCtx(s->zc, zlo, zcap, hi + 2 * n, (size_t)(2 * n), 1);
+        z = ZSTD_compressCCtx(s->zc, zlo, zcap, lo, (size_t)(2 * n), 1);
         if (ZSTD_isError(z))
             return 0;
         hw = hi;

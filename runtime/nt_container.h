@@ -36,6 +36,7 @@
 #define NT_CONTAINER_GROUP_TENSOR_BYTES ((uint64_t)64 << 10) /* tensors up to this size may share a stream */
 #define NT_CONTAINER_GROUP_BYTES ((uint64_t)256 << 10)       /* ... of at most this many bytes in all */
 #define NT_CONTAINER_CODEC_PAIRS 8     /* bf16_pairs (runtime/nt_pairs.h), with --fast-decode */
+#define NT_CONTAINER_CODEC_F16_PAIRS 9 /* f16_pairs (runtime/nt_pairs.h), with --fast-decode */
 /* --fast-decode keeps bf16_pairs where it is at most 5 % and 64 KiB larger than the smallest: on
  * stories260K-bf16 every stream of 4096 words and more; on all-MiniLM-L6-v2 every matrix but the
  * word embedding, whose model per block saves more than that */

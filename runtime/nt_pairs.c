@@ -1,7 +1,8 @@
 /*
- * nt_pairs.c — bf16_pairs (see nt_pairs.h; the layout is codec 8 of spec/container.md).
+ * nt_pairs.c — bf16_pairs and f16_pairs (see nt_pairs.h; the layouts are codecs 8 and 9 of
+ * spec/container.md).
  *
- * A stream of n bf16 words:
+ * A stream of n bf16 or f16 words:
  *   n          varint
  *   m - 1      u8, m the number of distinct exponents (1 .. 64)   } absent when n is 0
  *   exps[m]    the exponents, strictly increasing                  }
@@ -9,7 +10,10 @@
  *   ans_size   varint
  *   ans        ans_size bytes: the sentinel, 64 initial states of `log` bits, then the state bits
  *              of each step, exactly as an ANS part of spec/stream.md with 64 lanes
- *   raw        n bytes: sign << 7 | the 7 mantissa bits of each word
+ *   raw        bf16: n bytes, sign << 7 | the 7 mantissa bits of each word;
+ *              f16: n bytes, the low 8 mantissa bits of each word, then three bit planes of
+ *              ceil(n / 8) bytes (the signs, mantissa bits 9, mantissa bits 8; word i's bit is
+ *              bit i % 8 of byte i / 8, the bits past n zero)
  * Step i holds words 2i and 2i + 1 (when n is odd, the last step's second word repeats its
  * first, and only the first is written); its symbol is a * m + b, a and b the places of the two
  * words' exponents in exps. The tANS tables are the stream format's (spread, cells, encoder).
@@ -26,11 +30,6 @@
 #define LOG_MAX 12
 #define LANES NT_PAIRS_LANES
 #define MAX_EXP NT_PAIRS_MAX_EXPONENTS
-/* The price of a table cell when the table size is chosen (nt_ans_choose_log_priced), in bits:
- * building a cell takes about as long as decoding two words here, four with two words a step
- * (the AVX-512 loop), so twice the stream format's NT_ANS_CELL_BITS (stories260K-bf16 with
- * --fast-decode: unpack --check 0.142 -> 0.133 ms, 0.12 % more bytes) */
-#define CELL_BITS (2 * NT_ANS_CELL_BITS)
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -41,30 +40,56 @@
 
 static int use_simd = 2; /* nt_pairs_use_simd */
 
-static uint16_t word_at(const uint8_t *p, size_t i) { return (uint16_t)(p[2 * i] | p[2 * i + 1] << 8); }
-static unsigned exp_of(uint16_t w) { return (unsigned)(w >> 7) & 0xffu; }
-static uint8_t raw_of(uint16_t w) { return (uint8_t)((w >> 8 & 0x80) | (w & 0x7f)); }
-/* the raw byte's part of the word: the sign to bit 15, the mantissa to bits 6..0 */
-static uint16_t raw_part(uint8_t r) { return (uint16_t)((r & 0x80) << 8 | (r & 0x7f)); }
+/* A word format: where its exponent lies, where a decode cell keeps the two words' exponents
+ * (the first word's at bit 16, the second's at e1_at) and how they become the words' exponent
+ * parts as two little-endian words: (c >> sh0 & m0) | (c >> 1 & m1); and its raw bits. */
+typedef struct {
+    int exp_shift;
+    unsigned exp_mask;
+    int e1_at, sh0;
+    uint32_t m0, m1;
+    int planes; /* 0: a raw byte a word (bf16); 1: the low byte and three bit planes (f16) */
+    int raw_bits;
+    double cell_bits;
+} pairs_fmt;
+/* cell_bits: the price of a table cell when the table size is chosen (nt_ans_choose_log_priced),
+ * in bits. Building a cell takes about as long as decoding two words, four with two words a step
+ * (the AVX-512 loop): bf16 prices it at twice the stream format's NT_ANS_CELL_BITS
+ * (stories260K-bf16 with --fast-decode: unpack --check 0.142 -> 0.133 ms, 0.12 % more bytes);
+ * f16, whose tensors tried here come in more streams of fewer words, at eight times
+ * (nanodet-m-f16: 0.478 -> 0.445 ms, 0.17 % more bytes; sixteen times gained no more). */
+static const pairs_fmt FMT_BF16 = {7, 0xff, 24, 9, 0x7f80u, 0x7f800000u, 0, 8, 2 * NT_ANS_CELL_BITS};
+static const pairs_fmt FMT_F16 = {10, 0x1f, 27, 6, 0x7c00u, 0x7c000000u, 1, 11, 8 * NT_ANS_CELL_BITS};
 
-size_t nt_pairs_compress_bound(size_t n)
+static uint16_t word_at(const uint8_t *p, size_t i) { return (uint16_t)(p[2 * i] | p[2 * i + 1] << 8); }
+static unsigned exp_of(const pairs_fmt *f, uint16_t w) { return (unsigned)(w >> f->exp_shift) & f->exp_mask; }
+/* the raw byte: bf16 sign << 7 | mantissa, f16 the low byte */
+static uint8_t raw_of(const pairs_fmt *f, uint16_t w) { return f->planes ? (uint8_t)w : (uint8_t)((w >> 8 & 0x80) | (w & 0x7f)); }
+/* bf16: the raw byte's part of the word: the sign to bit 15, the mantissa to bits 6..0 */
+static uint16_t raw_part(uint8_t r) { return (uint16_t)((r & 0x80) << 8 | (r & 0x7f)); }
+/* the raw section's bytes */
+static size_t raw_size(const pairs_fmt *f, size_t n) { return n + (f->planes ? 3 * ((n + 7) / 8) : 0); }
+
+static size_t compress_bound(const pairs_fmt *f, size_t n)
 {
     const size_t model = (4 + 2 * 12 + 3 + (size_t)MAX_EXP * MAX_EXP * 33 + 7) / 8;
     const size_t ans = 1 + (LANES * LOG_MAX + 7) / 8 + ((n + 1) / 2 * LOG_MAX + 7) / 8;
-    return 10 + 1 + MAX_EXP + model + 10 + ans + n;
+    return 10 + 1 + MAX_EXP + model + 10 + ans + raw_size(f, n);
 }
+size_t nt_pairs_compress_bound(size_t n) { return compress_bound(&FMT_BF16, n); }
+size_t nt_pairs_f16_compress_bound(size_t n) { return compress_bound(&FMT_F16, n); }
 
-double nt_pairs_bound_bits(const void *src, size_t n)
+static double bound_bits(const pairs_fmt *f, const void *src, size_t n)
 {
     const uint8_t *w = (const uint8_t *)src;
     const size_t steps = (n + 1) / 2;
     uint32_t *count = calloc(65536, sizeof *count);
     int seen[256] = {0}, m = 0;
-    double bits = 8.0 * (double)n;
+    double bits = (double)f->raw_bits * (double)n;
     if (!count)
         return -1;
     for (size_t i = 0; i < steps; i++) {
-        const unsigned a = exp_of(word_at(w, 2 * i)), b = 2 * i + 1 < n ? exp_of(word_at(w, 2 * i + 1)) : a;
+        const unsigned a = exp_of(f, word_at(w, 2 * i)), b = 2 * i + 1 < n ? exp_of(f, word_at(w, 2 * i + 1)) : a;
         count[a << 8 | b]++;
         m += !seen[a] + (!seen[b] && b != a);
         seen[a] = seen[b] = 1;
@@ -75,11 +100,13 @@ double nt_pairs_bound_bits(const void *src, size_t n)
     free(count);
     return m > MAX_EXP ? -1 : bits;
 }
+double nt_pairs_bound_bits(const void *src, size_t n) { return bound_bits(&FMT_BF16, src, n); }
+double nt_pairs_f16_bound_bits(const void *src, size_t n) { return bound_bits(&FMT_F16, src, n); }
 
 int nt_pairs_is_error(size_t r) { return nt_ans_is_error(r); }
 const char *nt_pairs_error_name(size_t r) { return nt_ans_error_name(r); }
 
-size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n)
+static size_t encode(const pairs_fmt *f, void *dst, size_t cap, const void *src, size_t n)
 {
     const uint8_t *w = (const uint8_t *)src;
     uint8_t *d = (uint8_t *)dst, vmap[256], exps[MAX_EXP];
@@ -101,7 +128,7 @@ size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n)
     if (n == 0)
         return len;
     for (size_t i = 0; i < n; i++)
-        seen[exp_of(word_at(w, i))] = 1;
+        seen[exp_of(f, word_at(w, i))] = 1;
     for (unsigned e = 0; e < 256; e++) {
         if (!seen[e])
             continue;
@@ -122,13 +149,13 @@ size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n)
     if (!count || !norm || !sym || !state || !csym || !scratch || !tb)
         goto done;
     for (size_t i = 0; i < steps; i++) {
-        const unsigned a = vmap[exp_of(word_at(w, 2 * i))];
-        const unsigned b = 2 * i + 1 < n ? vmap[exp_of(word_at(w, 2 * i + 1))] : a;
+        const unsigned a = vmap[exp_of(f, word_at(w, 2 * i))];
+        const unsigned b = 2 * i + 1 < n ? vmap[exp_of(f, word_at(w, 2 * i + 1))] : a;
         sym[i] = (uint16_t)(a * m + b);
         count[sym[i]] += 1;
     }
     result = NT_ERROR(TOO_LARGE); /* more pairs than the largest table has cells */
-    log = nt_ans_choose_log_priced(count, (int)nsym, LOG_MAX, LOG_MIN, norm, CELL_BITS);
+    log = nt_ans_choose_log_priced(count, (int)nsym, LOG_MAX, LOG_MIN, norm, f->cell_bits);
     if (log < 0 || nt_tans_build_ctable(norm, (int)nsym, log, state, csym, scratch) != 0)
         goto done;
     result = NT_ERROR(DST_TOO_SMALL);
@@ -168,15 +195,27 @@ size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n)
             goto done;
         }
         asz = (size_t)(tb + tcap - bw.p);
-        if (cap - len < 10 + asz + n)
+        if (cap - len < 10 + asz + raw_size(f, n))
             goto done;
         len += nt_varint_put(d + len, (uint64_t)asz);
         memcpy(d + len, bw.p, asz);
         len += asz;
     }
     for (size_t i = 0; i < n; i++)
-        d[len + i] = raw_of(word_at(w, i));
-    result = len + n;
+        d[len + i] = raw_of(f, word_at(w, i));
+    if (f->planes) {
+        /* the signs, mantissa bits 9, mantissa bits 8 */
+        uint8_t *pl = d + len + n;
+        const size_t nb8 = (n + 7) / 8;
+        memset(pl, 0, 3 * nb8);
+        for (size_t i = 0; i < n; i++) {
+            const uint16_t v = word_at(w, i);
+            pl[i / 8] |= (uint8_t)((v >> 15 & 1) << (i % 8));
+            pl[nb8 + i / 8] |= (uint8_t)((v >> 9 & 1) << (i % 8));
+            pl[2 * nb8 + i / 8] |= (uint8_t)((v >> 8 & 1) << (i % 8));
+        }
+    }
+    result = len + raw_size(f, n);
 done:
     free(count);
     free(norm);
@@ -187,13 +226,14 @@ done:
     free(tb);
     return result;
 }
+size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n) { return encode(&FMT_BF16, dst, cap, src, n); }
+size_t nt_pairs_f16_encode(void *dst, size_t cap, const void *src, size_t n) { return encode(&FMT_F16, dst, cap, src, n); }
 
 /* ------------------------------------------------------------------ decoding */
 
-/* A decode cell, 32 bits: the second word's exponent << 24, the first word's << 16, the state
- * bits to read (nb, at most 12) << 12, the next state's base (below 2^12). Both words' exponent
- * parts are (c >> 9 & 0x7f80) | (c >> 1 & 0x7f800000) as two little-endian words. */
-#define CELL_WORDS(c) (((c) >> 9 & 0x7f80u) | ((c) >> 1 & 0x7f800000u))
+/* A decode cell, 32 bits: the second word's exponent << e1_at, the first word's << 16, the
+ * state bits to read (nb, at most 12) << 12, the next state's base (below 2^12). Both words'
+ * exponent parts are (c >> sh0 & m0) | (c >> 1 & m1) as two little-endian words (pairs_fmt). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define NT_LE16(r) ((uint32_t)(uint16_t)((r) >> 8 | (r) << 8))
 #else
@@ -203,11 +243,25 @@ typedef struct {
     const uint32_t *cell;
     const uint8_t *ans;  /* the ANS part */
     uint64_t nbits;      /* its bits */
-    const uint8_t *raw;
+    const uint8_t *raw;  /* a byte a word */
+    const uint8_t *sgn, *b9, *b8; /* f16 (planes): the bit planes, else NULL */
     uint16_t *out;       /* aligned words, or NULL: out_bytes */
     uint8_t *out_bytes;
     size_t n;
+    int sh0;             /* the format's cell-to-words shift and masks */
+    uint32_t m0, m1;
 } pairs_dec;
+
+static uint32_t cell_words(const pairs_dec *pd, uint32_t c) { return (c >> pd->sh0 & pd->m0) | (c >> 1 & pd->m1); }
+
+/* word i's raw part: its bits other than the exponent's */
+static uint16_t raw_word(const pairs_dec *pd, size_t i)
+{
+    if (!pd->sgn)
+        return raw_part(pd->raw[i]);
+    return (uint16_t)(pd->raw[i] | (pd->sgn[i / 8] >> (i % 8) & 1) << 15 | (pd->b9[i / 8] >> (i % 8) & 1) << 9 |
+                      (pd->b8[i / 8] >> (i % 8) & 1) << 8);
+}
 
 static void put_word(const pairs_dec *pd, size_t i, uint16_t v)
 {
@@ -237,18 +291,18 @@ static void steps_careful(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size
         const int nb = (int)(c >> 12 & 15);
         st[j] = (uint32_t)(c & 0xfff) + peek_bits(pd, *pos, nb);
         *pos += (uint64_t)nb;
-        put_word(pd, 2 * i, (uint16_t)CELL_WORDS(c) | raw_part(pd->raw[2 * i]));
+        put_word(pd, 2 * i, (uint16_t)cell_words(pd, c) | raw_word(pd, 2 * i));
         if (2 * i + 1 < pd->n)
-            put_word(pd, 2 * i + 1, (uint16_t)(CELL_WORDS(c) >> 16) | raw_part(pd->raw[2 * i + 1]));
+            put_word(pd, 2 * i + 1, (uint16_t)(cell_words(pd, c) >> 16) | raw_word(pd, 2 * i + 1));
     }
 }
 
-/* Both words of a step from its cell and its two raw bytes (r: the first in the low byte), as
- * the 32 bits of two little-endian words. */
-static uint32_t step_words(uint32_t c, uint32_t r)
+/* bf16: both words' raw parts from their two raw bytes (r: the first in the low byte), as the
+ * 32 bits of two little-endian words. */
+static uint32_t step_raw(uint32_t r)
 {
     const uint32_t t = (r & 0xff) | (r & 0xff00) << 8;
-    return CELL_WORDS(c) | (t & 0x007f007fu) | (t & 0x00800080u) << 8;
+    return (t & 0x007f007fu) | (t & 0x00800080u) << 8;
 }
 
 /* Rounds of 64 steps from step i while the round's words are all inside n and its bits (at most
@@ -272,10 +326,14 @@ static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, siz
         for (int j = 0; j < LANES; j++, i++) {
             const uint32_t c = cell[s[j]];
             const uint64_t win = nt_ans_load_be64(ans + (p >> 3)) << (p & 7);
-            uint16_t r;
             uint32_t v;
-            memcpy(&r, raw + 2 * i, 2);
-            v = step_words(c, NT_LE16(r));
+            if (!pd->sgn) {
+                uint16_t r;
+                memcpy(&r, raw + 2 * i, 2);
+                v = cell_words(pd, c) | step_raw(NT_LE16(r));
+            } else {
+                v = cell_words(pd, c) | raw_word(pd, 2 * i) | (uint32_t)raw_word(pd, 2 * i + 1) << 16;
+            }
             s[j] = (c & 0xfff) + (uint32_t)(win >> 1 >> (63 - (c >> 12 & 15)));
             p += c >> 12 & 15;
             if (out)
@@ -314,11 +372,13 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
     const uint64_t stop = pd->nbits >= (LANES * LOG_MAX + 8 * 64 + 64) ? pd->nbits - (LANES * LOG_MAX + 8 * 64 + 64) : 0;
     const __m512i m7 = _mm512_set1_epi32(7), m32 = _mm512_set1_epi32(32), mbase = _mm512_set1_epi32(0xfff);
     const __m512i m15 = _mm512_set1_epi32(15), zero = _mm512_setzero_si512();
-    const __m512i e0 = _mm512_set1_epi32(0x7f80), e1 = _mm512_set1_epi32(0x7f800000);
+    const __m512i e0 = _mm512_set1_epi32((int)pd->m0), e1 = _mm512_set1_epi32((int)pd->m1);
+    const __m128i sh0 = _mm_cvtsi32_si128(pd->sh0);
     /* each dword's byte 0 in all four of its bytes, plus 3, 2, 1, 0: a big-endian read's indices */
     const __m512i bcast = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
     const __m512i be = _mm512_set1_epi32(0x00010203);
     const __m512i m7f = _mm512_set1_epi16(0x7f), m80 = _mm512_set1_epi16(0x80);
+    const __m512i b15 = _mm512_set1_epi16((short)0x8000), b9 = _mm512_set1_epi16(0x200), b8 = _mm512_set1_epi16(0x100);
     __m512i s[4];
     if (!(i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop))
         return 0;
@@ -329,7 +389,7 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
             const __m512i c = gather_cells(pd->cell, s[v]);
             const __m512i nb = _mm512_and_si512(_mm512_srli_epi32(c, 12), m15);
             /* both words' exponent parts */
-            const __m512i words = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, 9), e0),
+            const __m512i words = _mm512_or_si512(_mm512_and_si512(_mm512_srl_epi32(c, sh0), e0),
                                                   _mm512_and_si512(_mm512_srli_epi32(c, 1), e1));
             __m512i x = nb, rel, b, r;
             x = _mm512_add_epi32(x, _mm512_alignr_epi32(x, zero, 15)); /* inclusive prefix sum */
@@ -344,7 +404,20 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
             s[v] = _mm512_add_epi32(_mm512_and_si512(c, mbase), b); /* (a count of 32 gave 0 bits) */
             p += (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(x, 3), 3);
             r = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(pd->raw + 2 * i + 32 * (size_t)v)));
-            r = _mm512_or_si512(_mm512_and_si512(r, m7f), _mm512_slli_epi16(_mm512_and_si512(r, m80), 8));
+            if (!pd->sgn) {
+                r = _mm512_or_si512(_mm512_and_si512(r, m7f), _mm512_slli_epi16(_mm512_and_si512(r, m80), 8));
+            } else {
+                /* the 32 words' bits of each plane: one mask (their first word is a multiple of 32);
+                 * adding a bit where r's high byte is zero sets it */
+                const size_t at = (2 * i + 32 * (size_t)v) / 8;
+                uint32_t ks, k9, k8;
+                memcpy(&ks, pd->sgn + at, 4);
+                memcpy(&k9, pd->b9 + at, 4);
+                memcpy(&k8, pd->b8 + at, 4);
+                r = _mm512_mask_add_epi16(r, (__mmask32)ks, r, b15);
+                r = _mm512_mask_add_epi16(r, (__mmask32)k9, r, b9);
+                r = _mm512_mask_add_epi16(r, (__mmask32)k8, r, b8);
+            }
             r = _mm512_or_si512(words, r);
             if (pd->out)
                 _mm512_storeu_si512(pd->out + 2 * i + 32 * (size_t)v, r);
@@ -378,7 +451,11 @@ PAIRS_TARGET2 static size_t steps_avx2(const pairs_dec *pd, uint32_t *st, uint64
     const uint64_t stop = pd->nbits >= (LANES * LOG_MAX + 8 * 16 + 64) ? pd->nbits - (LANES * LOG_MAX + 8 * 16 + 64) : 0;
     const __m256i m7 = _mm256_set1_epi32(7), m32 = _mm256_set1_epi32(32), mbase = _mm256_set1_epi32(0xfff);
     const __m256i m15 = _mm256_set1_epi32(15);
-    const __m256i e0 = _mm256_set1_epi32(0x7f80), e1 = _mm256_set1_epi32(0x7f800000);
+    const __m256i e0 = _mm256_set1_epi32((int)pd->m0), e1 = _mm256_set1_epi32((int)pd->m1);
+    const __m128i sh0 = _mm_cvtsi32_si128(pd->sh0);
+    /* a word's bit of a 16-bit plane mask broadcast to all 16 words */
+    const __m256i bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
+                                          (short)0x8000);
     const __m256i bcast = _mm256_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12,
                                            0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
     const __m256i be = _mm256_set1_epi32(0x00010203);
@@ -392,7 +469,7 @@ PAIRS_TARGET2 static size_t steps_avx2(const pairs_dec *pd, uint32_t *st, uint64
         for (int v = 0; v < LANES / 8; v++) {
             const __m256i c = gather_cells8(pd->cell, s[v]);
             const __m256i nb = _mm256_and_si256(_mm256_srli_epi32(c, 12), m15);
-            const __m256i words = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(c, 9), e0),
+            const __m256i words = _mm256_or_si256(_mm256_and_si256(_mm256_srl_epi32(c, sh0), e0),
                                                   _mm256_and_si256(_mm256_srli_epi32(c, 1), e1));
             __m256i x = nb, rel, b, r, hi;
             /* inclusive prefix sum of 8: within each half, then the low half's total onto the high */
@@ -407,7 +484,18 @@ PAIRS_TARGET2 static size_t steps_avx2(const pairs_dec *pd, uint32_t *st, uint64
             s[v] = _mm256_add_epi32(_mm256_and_si256(c, mbase), b);
             p += (uint32_t)_mm256_extract_epi32(x, 7);
             r = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(pd->raw + 2 * i + 16 * (size_t)v)));
-            r = _mm256_or_si256(_mm256_and_si256(r, m7f), _mm256_slli_epi16(_mm256_and_si256(r, m80), 8));
+            if (!pd->sgn) {
+                r = _mm256_or_si256(_mm256_and_si256(r, m7f), _mm256_slli_epi16(_mm256_and_si256(r, m80), 8));
+            } else {
+                /* the 16 words' bits of each plane (their first word is a multiple of 16) */
+                const size_t at = (2 * i + 16 * (size_t)v) / 8;
+                const uint8_t *const pl[3] = {pd->sgn, pd->b9, pd->b8};
+                const short put[3] = {(short)0x8000, 0x200, 0x100};
+                for (int q = 0; q < 3; q++) {
+                    const __m256i k = _mm256_and_si256(_mm256_set1_epi16((short)(pl[q][at] | pl[q][at + 1] << 8)), bit);
+                    r = _mm256_or_si256(r, _mm256_and_si256(_mm256_cmpeq_epi16(k, bit), _mm256_set1_epi16(put[q])));
+                }
+            }
             r = _mm256_or_si256(words, r);
             if (pd->out)
                 _mm256_storeu_si256((__m256i *)(pd->out + 2 * i + 16 * (size_t)v), r);
@@ -453,11 +541,11 @@ static size_t steps_fast(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_
 #define TAIL_BYTES 512
 #define TAIL_PAD 512
 
-size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
+static size_t decode(const pairs_fmt *f, void *dst, size_t n, const void *src, size_t size)
 {
     const uint8_t *s = (const uint8_t *)src;
     uint64_t v, pos;
-    size_t p, k, m, nsym, steps = (n + 1) / 2, did;
+    size_t p, k, m, nsym, steps = (n + 1) / 2, did, rsz = raw_size(f, n);
     uint8_t exps[MAX_EXP];
     uint32_t *norm = NULL, *scratch = NULL, *next = NULL, st[LANES];
     uint32_t *cell = NULL, *pair_exps = NULL;
@@ -480,7 +568,7 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
         return NT_ERROR(SRC_TRUNCATED);
     for (size_t a = 0; a < m; a++) {
         exps[a] = s[p + a];
-        if (a && exps[a] <= exps[a - 1])
+        if ((a && exps[a] <= exps[a - 1]) || exps[a] > f->exp_mask)
             return NT_ERROR(CORRUPT_HEADER);
     }
     p += m;
@@ -506,7 +594,7 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
             goto done;
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b < m; b++)
-                pair_exps[a * m + b] = (uint32_t)exps[a] << 16 | (uint32_t)exps[b] << 24;
+                pair_exps[a * m + b] = (uint32_t)exps[a] << 16 | (uint32_t)exps[b] << f->e1_at;
         memcpy(next, norm, nsym * sizeof *next);
         for (uint32_t u = 0; u < tsize; u++) {
             const uint16_t sy = spread[u];
@@ -520,14 +608,27 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size)
         goto done;
     }
     p += k;
-    if (v > size - p || size - p - (size_t)v != n) {
-        result = size - p < n || v > size - p - n ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_DATA);
+    if (v > size - p || size - p - (size_t)v != rsz) {
+        result = size - p < rsz || v > size - p - rsz ? NT_ERROR(SRC_TRUNCATED) : NT_ERROR(CORRUPT_DATA);
         goto done;
     }
     pd.cell = cell;
     pd.ans = s + p;
     pd.nbits = v * 8;
     pd.raw = s + p + (size_t)v;
+    pd.sgn = pd.b9 = pd.b8 = NULL;
+    if (f->planes) {
+        const size_t nb8 = (n + 7) / 8;
+        pd.sgn = pd.raw + n;
+        pd.b9 = pd.sgn + nb8;
+        pd.b8 = pd.b9 + nb8;
+        result = NT_ERROR(CORRUPT_DATA); /* the bits past n must be 0 */
+        if (n % 8 && ((pd.sgn[nb8 - 1] | pd.b9[nb8 - 1] | pd.b8[nb8 - 1]) >> (n % 8)) != 0)
+            goto done;
+    }
+    pd.sh0 = f->sh0;
+    pd.m0 = f->m0;
+    pd.m1 = f->m1;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     pd.out = NULL; /* (the words are little-endian bytes) */
 #else
@@ -582,3 +683,5 @@ done:
     free(pair_exps);
     return result;
 }
+size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size) { return decode(&FMT_BF16, dst, n, src, size); }
+size_t nt_pairs_f16_decode(void *dst, size_t n, const void *src, size_t size) { return decode(&FMT_F16, dst, n, src, size); }

@@ -1,5 +1,5 @@
 /*
- * nt_pairs.h — bf16_pairs, a container codec for BF16 tensors: the exponents of two neighbouring
+ * nt_pairs.h — bf16_pairs (and f16_pairs, below), a container codec for BF16 tensors: the exponents of two neighbouring
  * words coded as one symbol (tANS, a model per stream), 64 lanes in one bit stream, each word's
  * sign and mantissa as a raw byte. One table step gives two words, and on processors with
  * AVX-512 sixteen lanes decode at once (a gather of their cells, a prefix sum of their bit
@@ -27,6 +27,12 @@ size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size);
 /* The order-0 bound of coding n words so, in bits: the entropy of the steps' symbols plus 8 raw
  * bits a word (-1 when they cannot be coded: more than NT_PAIRS_MAX_EXPONENTS exponents). */
 double nt_pairs_bound_bits(const void *src, size_t n);
+/* f16_pairs: the same for float16 words (codec 9): the 5-bit exponents of two words one symbol,
+ * each word's low mantissa byte raw, its sign and mantissa bits 9 and 8 in three bit planes. */
+size_t nt_pairs_f16_compress_bound(size_t n);
+size_t nt_pairs_f16_encode(void *dst, size_t cap, const void *src, size_t n);
+size_t nt_pairs_f16_decode(void *dst, size_t n, const void *src, size_t size);
+double nt_pairs_f16_bound_bits(const void *src, size_t n);
 int nt_pairs_is_error(size_t r);
 /* The widest vector loop decoding may use, where the processor has it (tests, benchmarks):
  * 2 AVX-512 (the default), 1 AVX2, 0 none (the scalar loop). */

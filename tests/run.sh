@@ -188,10 +188,11 @@ section "accelerator"
 summary accelerator sh examples/accelerator/run.sh "$SHARED" "$B/accel"
 summary token_factory sh examples/token_factory/run.sh "$SHARED" "$B/factory"
 
-# ------------------------------------------------------------------ bf16_pairs (pack --fast-decode's codec)
+# ------------------------------------------------------------------ bf16_pairs, f16_pairs (pack --fast-decode's codecs)
 section "bf16_pairs"
 PAIRS_FILES=
 [ -f "$DATA/stories260K-bf16.safetensors" ] && PAIRS_FILES="$DATA/stories260K-bf16.safetensors"
+[ -f "$DATA/nanodet-m-f16.safetensors" ] && PAIRS_FILES="$PAIRS_FILES $DATA/nanodet-m-f16.safetensors"
 if $CC $STRICT $OPT -D_POSIX_C_SOURCE=200809L -Iruntime tests/tools/pairs_check.c runtime/nt_pairs.c \
     -o "$B/pairs_check" -lm; then
     summary pairs "$B/pairs_check" $PAIRS_FILES

@@ -169,10 +169,9 @@ def main():
         for th, label in ((1, "1 thread"), (NCPU, "%d threads" % NCPU)):
             tools.append(("ntc", label, lambda th=th: bench_ntc(path, th)))
             tools.append(("ntc --check", label, lambda th=th: bench_ntc_check(path, th)))
-            if "bf16" in name.lower():  # --fast-decode changes only BF16 tensors
-                fast = ("--fast-decode",)
-                tools.append(("ntc --fast-decode", label, lambda th=th: bench_ntc(path, th, fast)))
-                tools.append(("ntc --fast-decode --check", label, lambda th=th: bench_ntc_check(path, th, fast)))
+            fast = ("--fast-decode",)
+            tools.append(("ntc --fast-decode", label, lambda th=th: bench_ntc(path, th, fast)))
+            tools.append(("ntc --fast-decode --check", label, lambda th=th: bench_ntc_check(path, th, fast)))
         tools += [
             ("zstd -3", "1 thread", lambda: bench_cli(path, "zstd -3", ["zstd", "-q", "-3", "-T1", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),
             ("zstd -3", "%d threads" % NCPU, lambda: bench_cli(path, "zstd -3", ["zstd", "-q", "-3", "-T0", "-f"], ["zstd", "-q", "-d", "-c"], ".zst")),

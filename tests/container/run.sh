@@ -197,6 +197,30 @@ for f in mixed aligned big special; do
 done
 check "--fast-decode, synthetic: a BF16 tensor coded with bf16_pairs" sh -c \
     "'$NTC' unpack '$T/fast.big.ntz' --list | awk -F'\t' '\$5 == 8' | grep -q ."
+check "--fast-decode, synthetic: an F16 tensor coded with f16_pairs" sh -c \
+    "'$NTC' unpack '$T/fast.mixed.ntz' --list | awk -F'\t' '\$4 == \"F16\" && \$5 == 9' | grep -q ."
+# F16 with --fast-decode: f16_pairs (codec 9); a flipped byte of such a stream is named
+if [ -f "$DATA/nanodet-m-f16.safetensors" ]; then
+    F=$T/fast.f16.ntz
+    check "--fast-decode, real nanodet-m-f16: round trip, f16_pairs on 20 or more streams, ratio >= 1.15" sh -c \
+        "'$NTC' pack '$DATA/nanodet-m-f16.safetensors' -o '$F' --fast-decode && '$NTC' unpack '$F' -o '$T/fast16.out' &&
+         cmp '$DATA/nanodet-m-f16.safetensors' '$T/fast16.out' &&
+         test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 9' | wc -l) -ge 20 &&
+         python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * 1.15 <= os.path.getsize(sys.argv[2]) else 1)\" '$F' '$DATA/nanodet-m-f16.safetensors'"
+    # (the largest: a stream of its own, not a group's)
+    fn=$("$NTC" unpack "$F" --list | awk -F'\t' '$5 == 9 && $10 > m { m = $10; n = $3 } END { print n }')
+    ps=$(field "$F" "$fn" 10)
+    for at in 0 2 $((ps / 2)) $((ps - 3)); do
+        cp "$F" "$T/badfast.ntz"
+        flip "$T/badfast.ntz" $(( $(field "$F" "$fn" 9) + at ))
+        fails_with "--fast-decode F16: flipped byte $at of $ps of an f16_pairs stream: rejected, named" "tensor '$fn'" \
+            "$NTC" unpack "$T/badfast.ntz" --check
+    done
+    check "--fast-decode F16: stats shows f16_pairs' bound" sh -c \
+        "'$NTC' stats '$DATA/nanodet-m-f16.safetensors' --fast-decode | grep -q 'f16_pairs\$'"
+else
+    skipped "--fast-decode on nanodet-m-f16: $DATA missing"
+fi
 
 # ------------------------------------------------------------------ one tensor
 # extract NAME: the tensor's bytes cut from its file with the offsets gen.py recorded

@@ -149,9 +149,9 @@ int main(int argc, char **argv)
             return 1;
         }
         for (uint64_t s = 0; s < x.nsegs && argc == 3; s++)
-            pairs_coded += x.segs[s].codec == NT_CONTAINER_CODEC_PAIRS;
-        if (argc == 3 && !pairs_coded) {
-            printf("FAIL the sweep with --fast-decode wants a tensor coded with bf16_pairs\n");
+            pairs_coded |= (x.segs[s].codec == NT_CONTAINER_CODEC_PAIRS) | (x.segs[s].codec == NT_CONTAINER_CODEC_F16_PAIRS) << 1;
+        if (argc == 3 && pairs_coded != 3) {
+            printf("FAIL the sweep with --fast-decode wants tensors coded with bf16_pairs and f16_pairs\n");
             return 1;
         }
     }

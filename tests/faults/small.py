@@ -2,7 +2,7 @@
 """small.py OUT.safetensors [--pairs] — a small deterministic checkpoint for the fault sweeps
 (stdlib only): six tensors of weight-like values, BF16 (1024 words, then 96 and 64 that share its
 stream), F16 (256), F32 (128) and F32 words that once were F16 (1024), about 6 KB. With --pairs:
-BF16 (4096 words, and 256 that share its stream), F16 (256) and F32 (1024), for pack --fast-decode."""
+BF16 (4096 words, and 256 that share its stream), F16 (2048) and F32 (1024), for pack --fast-decode."""
 import json
 import random
 import struct
@@ -34,11 +34,11 @@ tensors = [
 ]
 if pairs:
     # for pack --fast-decode: a BF16 tensor long enough for bf16_pairs, and one sharing its
-    # stream; F32 words whose high halves bf16_pairs codes (codec fp32_planes)
+    # stream; F16 words for f16_pairs; F32 words whose high halves bf16_pairs codes (fp32_planes)
     tensors = [
         ("p.bf16", "BF16", [4096], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(4096))),
         ("q.bf16", "BF16", [256], b"".join(struct.pack("<H", bf16(rng.gauss(0, 0.02))) for _ in range(256))),
-        ("w.f16", "F16", [16, 16], b"".join(struct.pack("<e", rng.gauss(0, 0.05)) for _ in range(256))),
+        ("w.f16", "F16", [32, 64], b"".join(struct.pack("<e", rng.gauss(0, 0.05)) for _ in range(2048))),
         ("v.f32", "F32", [1024], b"".join(struct.pack("<f", rng.gauss(0, 0.05)) for _ in range(1024))),
     ]
 header, at = {}, 0

@@ -80,18 +80,20 @@ for T in bf16_lossless bf16_adaptive bf16_rans u12_table; do
     run_target "decode-$T" "$F/fuzz_decode_$T" "$F/seeds-$T"
 done
 
-# The bf16_pairs decoder (pack --fast-decode's codec), seeded with streams of drawn and real words.
+# The bf16_pairs and f16_pairs decoders (pack --fast-decode's codecs), seeded with streams of
+# drawn words of both.
 mkdir -p "$F/seeds-pairs"
 cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L tests/tools/synth.c -o "$F/synth" -lm
 for n in 3 200 3000; do
     "$F/synth" "$F/pairs-$n.safetensors" BF16 "$n"
+    "$F/synth" "$F/pairs16-$n.safetensors" F16 "$n"
 done
 cat > "$F/pairs_seed.c" <<'SEED'
 #include "nt_pairs.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-/* pairs_seed IN.safetensors OUT: the words of IN's data as one bf16_pairs stream */
+/* pairs_seed IN.safetensors OUT [f16]: the words of IN's data as one bf16_pairs (f16_pairs) stream */
 int main(int argc, char **argv)
 {
     FILE *f = fopen(argv[1], "rb");
@@ -102,14 +104,17 @@ int main(int argc, char **argv)
     if (len < 8 || h > len - 8)
         return 1;
     n = (len - 8 - h) / 2;
-    r = nt_pairs_encode(z, sizeof z, b + 8 + h, n);
+    r = argc > 3 ? nt_pairs_f16_encode(z, sizeof z, b + 8 + h, n) : nt_pairs_encode(z, sizeof z, b + 8 + h, n);
     if (nt_pairs_is_error(r) || !(f = fopen(argv[2], "wb")) || fwrite(z, 1, r, f) != r)
         return 1;
     return fclose(f) != 0;
 }
 SEED
 cc -O1 -std=c99 -Iruntime "$F/pairs_seed.c" runtime/nt_pairs.c -o "$F/pairs_seed" -lm || exit 1
-for n in 3 200 3000; do "$F/pairs_seed" "$F/pairs-$n.safetensors" "$F/seeds-pairs/s$n" || exit 1; done
+for n in 3 200 3000; do
+    "$F/pairs_seed" "$F/pairs-$n.safetensors" "$F/seeds-pairs/s$n" || exit 1
+    "$F/pairs_seed" "$F/pairs16-$n.safetensors" "$F/seeds-pairs/h$n" f16 || exit 1
+done
 clang -std=c99 -D_POSIX_C_SOURCE=200809L $SAN -Iruntime tests/fuzz/fuzz_pairs.c runtime/nt_pairs.c \
     -o "$F/fuzz_pairs" -lm || exit 1
 run_target pairs "$F/fuzz_pairs" "$F/seeds-pairs"
@@ -136,7 +141,11 @@ for s in s h w; do $NTC pack "$F/seeds-container/$s.safetensors" -o "$F/seeds-co
 $NTC pack "$F/seeds-container/s.safetensors" "$F/seeds-container/h.safetensors" -o "$F/seeds-container/two.ntz" -j 1 &&
     $NTC pack "$F/seeds-container/s.safetensors" --type examples/bf16_exp_mant2.nt -o "$F/seeds-container/user.ntz" -j 1 &&
     "$F/synth" "$F/seeds-container/f.safetensors" BF16 3000 &&
-    $NTC pack "$F/seeds-container/f.safetensors" --fast-decode -o "$F/seeds-container/fast.ntz" -j 1 ||
+    $NTC pack "$F/seeds-container/f.safetensors" --fast-decode -o "$F/seeds-container/fast.ntz" -j 1 &&
+    "$F/synth" "$F/seeds-container/g.safetensors" F16 3000 &&
+    $NTC pack "$F/seeds-container/g.safetensors" --fast-decode -o "$F/seeds-container/fast16.ntz" -j 1 &&
+    "$F/synth" "$F/seeds-container/k.safetensors" F32 2048 &&
+    $NTC pack "$F/seeds-container/k.safetensors" --fast-decode -o "$F/seeds-container/fast32.ntz" -j 1 ||
     exit 1
 rm -f "$F/seeds-container/"*.safetensors
 for c in "$F/seeds-container/"*.ntz; do "$F/container_raw_seed" "$c" "${c%.ntz}.raw" || exit 1; done

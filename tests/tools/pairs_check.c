@@ -1,9 +1,10 @@
 /*
- * pairs_check.c — the bf16_pairs codec (runtime/nt_pairs.c): round trips through its AVX-512,
- * AVX2 and scalar loops (each vector loop only where the processor has it), on the words of the bf16 safetensors
- * files given and on drawn words of every length that ends a round differently; streams it must
- * refuse; every truncation of a stream and single-bit flips, which must give an error or n
- * words, never a crash (run under ASan by SANITIZE=1). For tests/run.sh:
+ * pairs_check.c — the bf16_pairs and f16_pairs codecs (runtime/nt_pairs.c): round trips through
+ * their AVX-512, AVX2 and scalar loops (each vector loop only where the processor has it), on the
+ * data of the safetensors files given (as 16-bit words) and on drawn words of every length that
+ * ends a round differently; streams they must refuse; every truncation of a stream and single-bit
+ * flips, which must give an error or n words, never a crash (run under ASan by SANITIZE=1). For
+ * tests/run.sh:
  *     pairs_check [FILE.safetensors ...]
  * prints a line per failure and ends with "pairs: N passed, N failed".
  */
@@ -13,6 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* the codec under test */
+typedef struct {
+    const char *name;
+    size_t (*bound)(size_t n);
+    size_t (*encode)(void *dst, size_t cap, const void *src, size_t n);
+    size_t (*decode)(void *dst, size_t n, const void *src, size_t size);
+} codec;
+static const codec codecs[2] = {
+    {"bf16_pairs", nt_pairs_compress_bound, nt_pairs_encode, nt_pairs_decode},
+    {"f16_pairs", nt_pairs_f16_compress_bound, nt_pairs_f16_encode, nt_pairs_f16_decode},
+};
+static const codec *cd = &codecs[0];
 
 static int passed, failed;
 static uint64_t rng = 0x2545f4914f6cdd1du;
@@ -31,14 +45,14 @@ static void check(int ok, const char *what, size_t n)
         passed++;
     else {
         failed++;
-        printf("FAIL %s (n = %zu)\n", what, n);
+        printf("FAIL %s: %s (n = %zu)\n", cd->name, what, n);
     }
 }
 
 /* Encodes n words and decodes them both ways; 1 when the codec refused them (too many exponents). */
 static int round_trip(const uint16_t *w, size_t n, const char *what)
 {
-    const size_t cap = nt_pairs_compress_bound(n);
+    const size_t cap = cd->bound(n);
     uint8_t *z = malloc(cap);
     uint16_t *out = malloc(n * 2 + 2);
     size_t zs, r;
@@ -49,7 +63,7 @@ static int round_trip(const uint16_t *w, size_t n, const char *what)
         free(out);
         return 0;
     }
-    zs = nt_pairs_encode(z, cap, w, n);
+    zs = cd->encode(z, cap, w, n);
     if (nt_pairs_is_error(zs)) {
         refused = 1;
     } else {
@@ -58,7 +72,7 @@ static int round_trip(const uint16_t *w, size_t n, const char *what)
             char label[160];
             nt_pairs_use_simd(simd);
             memset(out, 0xa5, n * 2 + 2);
-            r = nt_pairs_decode(out, n, z, zs);
+            r = cd->decode(out, n, z, zs);
             snprintf(label, sizeof label, "%s: round trip%s", what, loop[simd]);
             check(r == n && memcmp(out, w, n * 2) == 0 && out[n] == 0xa5a5, label, n);
         }
@@ -67,39 +81,41 @@ static int round_trip(const uint16_t *w, size_t n, const char *what)
         {
             uint8_t *odd = malloc(n * 2 + 1);
             if (odd) {
-                r = nt_pairs_decode(odd + 1, n, z, zs);
+                r = cd->decode(odd + 1, n, z, zs);
                 check(r == n && memcmp(odd + 1, w, n * 2) == 0, "decode to an unaligned buffer", n);
                 free(odd);
             }
         }
         /* a word count other than the stream's */
-        check(nt_pairs_is_error(nt_pairs_decode(out, n + 1, z, zs)), "a stream decoded for n + 1 words", n);
+        check(nt_pairs_is_error(cd->decode(out, n + 1, z, zs)), "a stream decoded for n + 1 words", n);
     }
     free(z);
     free(out);
     return refused;
 }
 
-/* bf16 words drawn from about a normal distribution of scale 2^-s: spread exponents, any sign and mantissa */
+/* words of the codec's format drawn from about a normal distribution of scale 2^-s: spread
+ * exponents, any sign and mantissa */
 static void draw(uint16_t *w, size_t n, int spread)
 {
     for (size_t i = 0; i < n; i++) {
         uint64_t r = next_random();
-        int e = 120 - (int)__builtin_ctzll(r | (1ull << (spread > 0 ? spread : 1)));
-        w[i] = (uint16_t)((r >> 40 & 0x8000) | (uint16_t)(e & 0xff) << 7 | (r >> 20 & 0x7f));
+        int e = (cd == &codecs[0] ? 120 : 12) - (int)__builtin_ctzll(r | (1ull << (spread > 0 ? spread : 1)));
+        w[i] = cd == &codecs[0] ? (uint16_t)((r >> 40 & 0x8000) | (uint16_t)(e & 0xff) << 7 | (r >> 20 & 0x7f))
+                                : (uint16_t)((r >> 40 & 0x8000) | (uint16_t)(e & 0x1f) << 10 | (r >> 20 & 0x3ff));
     }
 }
 
 /* Every truncation must fail; flipped bits must fail or give n words. */
 static void damage(const uint16_t *w, size_t n)
 {
-    const size_t cap = nt_pairs_compress_bound(n);
+    const size_t cap = cd->bound(n);
     uint8_t *z = malloc(cap), *bad;
     uint16_t *out = malloc(n * 2);
     size_t zs, ok = 1;
     if (!z || !out)
         goto out;
-    zs = nt_pairs_encode(z, cap, w, n);
+    zs = cd->encode(z, cap, w, n);
     if (nt_pairs_is_error(zs)) {
         check(0, "damage: the stream to damage", n);
         goto out;
@@ -109,7 +125,7 @@ static void damage(const uint16_t *w, size_t n)
         if (!bad)
             break;
         memcpy(bad, z, len);
-        if (!nt_pairs_is_error(nt_pairs_decode(out, n, bad, len)))
+        if (!nt_pairs_is_error(cd->decode(out, n, bad, len)))
             ok = 0;
         free(bad);
     }
@@ -122,7 +138,7 @@ static void damage(const uint16_t *w, size_t n)
             memcpy(bad, z, zs);
             bad[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
             nt_pairs_use_simd((int)(t % 3));
-            r = nt_pairs_decode(out, n, bad, zs);
+            r = cd->decode(out, n, bad, zs);
             if (!nt_pairs_is_error(r) && r != n)
                 ok = 0;
             undetected += !nt_pairs_is_error(r);
@@ -138,8 +154,8 @@ out:
     free(out);
 }
 
-/* The words of a safetensors file's data (every tensor BF16 in the files given), as one stream and
- * in slices of 4096 words and 65536. */
+/* The 16-bit words of a safetensors file's data, as one stream and in slices of 4096 words and
+ * 65536 (the words of another dtype are words too; a stream the codec refuses is not a failure). */
 static void real_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -178,12 +194,11 @@ static void real_file(const char *path)
     free(buf);
 }
 
-int main(int argc, char **argv)
+/* the checks of bf16_pairs (f16 = 0) or f16_pairs (f16 = 1) */
+static void check_codec(int f16, uint16_t *w, int nfiles, char **files)
 {
     static const size_t lengths[] = {0, 1, 2, 3, 63, 64, 127, 128, 129, 130, 255, 256, 257, 1000, 4095, 4096, 4097, 65536, 100001};
-    uint16_t *w = malloc(100001 * 2 + 2);
-    if (!w)
-        return 1;
+    cd = &codecs[f16];
     for (size_t k = 0; k < sizeof lengths / sizeof *lengths; k++)
         for (int spread = 2; spread <= 8; spread += 3) {
             draw(w, lengths[k], spread);
@@ -192,22 +207,41 @@ int main(int argc, char **argv)
         }
     /* one exponent only, and a word alone */
     for (size_t i = 0; i < 5000; i++)
-        w[i] = (uint16_t)(0x3f80 | (next_random() & 0x807f));
+        w[i] = (uint16_t)(f16 ? 0x3c00 | (next_random() & 0x83ff) : 0x3f80 | (next_random() & 0x807f));
     round_trip(w, 5000, "one exponent");
-    /* 65 exponents: refused */
-    for (size_t i = 0; i < 2000; i++)
-        w[i] = (uint16_t)((i % 65) << 7 | (i & 0x7f));
-    check(round_trip(w, 2000, "65 exponents"), "65 exponents refused", 2000);
-    /* 64 exponents, all pairs present in 2^12 cells' worth (4096 pairs): coded */
-    for (size_t i = 0; i < 8192; i++)
-        w[i] = (uint16_t)((i / 2 % 64 * (i % 2 ? 1 : 0) + (i % 2 ? 0 : i / 128 % 64)) << 7);
-    check(!round_trip(w, 8192, "every pair of 64 exponents"), "every pair of 64 exponents coded", 8192);
+    if (!f16) {
+        /* 65 exponents: refused */
+        for (size_t i = 0; i < 2000; i++)
+            w[i] = (uint16_t)((i % 65) << 7 | (i & 0x7f));
+        check(round_trip(w, 2000, "65 exponents"), "65 exponents refused", 2000);
+        /* 64 exponents, all pairs present in 2^12 cells' worth (4096 pairs): coded */
+        for (size_t i = 0; i < 8192; i++)
+            w[i] = (uint16_t)((i / 2 % 64 * (i % 2 ? 1 : 0) + (i % 2 ? 0 : i / 128 % 64)) << 7);
+        check(!round_trip(w, 8192, "every pair of 64 exponents"), "every pair of 64 exponents coded", 8192);
+    } else {
+        /* every 16-bit word (all 32 exponents, every sign and mantissa), and every pair of exponents */
+        for (size_t i = 0; i < 65536; i++)
+            w[i] = (uint16_t)i;
+        check(!round_trip(w, 65536, "every word"), "every word coded", 65536);
+        for (size_t i = 0; i < 2048; i++)
+            w[i] = (uint16_t)((i % 2 ? i / 2 % 32 : i / 64 % 32) << 10 | (next_random() & 0x83ff));
+        check(!round_trip(w, 2048, "every pair of 32 exponents"), "every pair of 32 exponents coded", 2048);
+    }
     draw(w, 3001, 4);
     damage(w, 3001);
     draw(w, 20000, 3);
     damage(w, 300);
-    for (int i = 1; i < argc; i++)
-        real_file(argv[i]);
+    for (int i = 0; i < nfiles; i++)
+        real_file(files[i]);
+}
+
+int main(int argc, char **argv)
+{
+    uint16_t *w = malloc(100001 * 2 + 2);
+    if (!w)
+        return 1;
+    check_codec(0, w, argc - 1, argv + 1);
+    check_codec(1, w, argc - 1, argv + 1);
     free(w);
     printf("pairs: %d passed, %d failed\n", passed, failed);
     return failed != 0;
