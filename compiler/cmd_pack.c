@@ -413,6 +413,7 @@ static int pairs_setup(int with_ir)
         p->error_name = nt_pairs_error_name;
         p->fast = 1;
         p->bound_bits = nt_pairs_bound_bits;
+        p->decode_f32 = nt_pairs_decode_f32;
         /* the same for F16 */
         p = &pairs[NBUILTINS + 1];
         *p = pairs[NBUILTINS];
@@ -423,6 +424,7 @@ static int pairs_setup(int with_ir)
         p->encode = nt_pairs_f16_encode;
         p->decode = nt_pairs_f16_decode;
         p->bound_bits = nt_pairs_f16_bound_bits;
+        p->decode_f32 = NULL;
     }
     return 0;
 }

@@ -2209,6 +2209,23 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
         snprintf(msg, msglen, "out of memory");
         return -1;
     }
+    if (hp->decode_f32) {
+        /* the low planes first, then the high halves decoded into place beside them */
+        r = ZSTD_decompressDCtx(*dc, *tmp, (size_t)(2 * n), payload + PLANES_HEAD + hs,
+                                (size_t)(s->payload_size - PLANES_HEAD - hs));
+        if (ZSTD_isError(r) || r != 2 * n) {
+            snprintf(msg, msglen, "corrupt (fp32_planes, low halves: %s)",
+                     ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
+            return -1;
+        }
+        r = hp->decode_f32(out, (size_t)n, payload + PLANES_HEAD, (size_t)hs, *tmp);
+        if (hp->is_error(r) || r != n) {
+            snprintf(msg, msglen, "corrupt (fp32_planes, high halves, %s: %s)", hp->name,
+                     hp->is_error(r) ? hp->error_name(r) : "wrong word count");
+            return -1;
+        }
+        return 0;
+    }
     r = hp->decode(*tmp, (size_t)n, payload + PLANES_HEAD, (size_t)hs);
     if (hp->is_error(r) || r != n) {
         snprintf(msg, msglen, "corrupt (fp32_planes, high halves, %s: %s)", hp->name,

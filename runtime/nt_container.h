@@ -69,6 +69,9 @@ typedef struct nt_pair {
                                  * tried last, and kept within nt_pack_options.fast_slack of the
                                  * smallest (runtime/nt_pairs.h) */
     double (*bound_bits)(const void *src, size_t n); /* a fast pair's order-0 bound of n words, in bits */
+    /* optional (a bf16 pair): decodes n words as the high halves of F32 words at dst, their low
+     * halves from byte planes lo[0 .. n - 1] and lo[n .. 2n - 1] (codec fp32_planes), in one pass */
+    size_t (*decode_f32)(void *dst, size_t n, const void *src, size_t size, const uint8_t *lo);
 } nt_pair;
 
 typedef struct {

@@ -245,8 +245,10 @@ typedef struct {
     uint64_t nbits;      /* its bits */
     const uint8_t *raw;  /* a byte a word */
     const uint8_t *sgn, *b9, *b8; /* f16 (planes): the bit planes, else NULL */
-    uint16_t *out;       /* aligned words, or NULL: out_bytes */
+    uint16_t *out;       /* aligned words, or NULL: out_bytes (or out32) */
     uint8_t *out_bytes;
+    uint32_t *out32;     /* nt_pairs_decode_f32: F32 words, word << 16 | lo1 << 8 | lo0 */
+    const uint8_t *lo0, *lo1;
     size_t n;
     int sh0;             /* the format's cell-to-words shift and masks */
     uint32_t m0, m1;
@@ -265,7 +267,9 @@ static uint16_t raw_word(const pairs_dec *pd, size_t i)
 
 static void put_word(const pairs_dec *pd, size_t i, uint16_t v)
 {
-    if (pd->out)
+    if (pd->out32)
+        pd->out32[i] = (uint32_t)v << 16 | (uint32_t)pd->lo1[i] << 8 | pd->lo0[i];
+    else if (pd->out)
         pd->out[i] = v;
     else {
         pd->out_bytes[2 * i] = (uint8_t)v;
@@ -336,7 +340,10 @@ static size_t steps_scalar(const pairs_dec *pd, uint32_t *st, uint64_t *pos, siz
             }
             s[j] = (c & 0xfff) + (uint32_t)(win >> 1 >> (63 - (c >> 12 & 15)));
             p += c >> 12 & 15;
-            if (out)
+            if (pd->out32) {
+                put_word(pd, 2 * i, (uint16_t)v);
+                put_word(pd, 2 * i + 1, (uint16_t)(v >> 16));
+            } else if (out)
                 memcpy(out + 2 * i, &v, sizeof v);
             else
                 for (int b = 0; b < 4; b++)
@@ -379,6 +386,10 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
     const __m512i be = _mm512_set1_epi32(0x00010203);
     const __m512i m7f = _mm512_set1_epi16(0x7f), m80 = _mm512_set1_epi16(0x80);
     const __m512i b15 = _mm512_set1_epi16((short)0x8000), b9 = _mm512_set1_epi16(0x200), b8 = _mm512_set1_epi16(0x100);
+    /* out32: word j of the first (second) 16 is lo's j (16 + j) then r's (index | 32) */
+    const __m512i ilv0 = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8, 39, 7, 38, 6,
+                                          37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
+    const __m512i ilv1 = _mm512_add_epi16(ilv0, _mm512_set1_epi16(16));
     __m512i s[4];
     if (!(i + LANES <= steps && 2 * (i + LANES) <= pd->n && p <= stop))
         return 0;
@@ -419,7 +430,15 @@ PAIRS_TARGET static size_t steps_avx512(const pairs_dec *pd, uint32_t *st, uint6
                 r = _mm512_mask_add_epi16(r, (__mmask32)k8, r, b8);
             }
             r = _mm512_or_si512(words, r);
-            if (pd->out)
+            if (pd->out32) {
+                /* F32 words: the low halves from the two byte planes, interleaved with r */
+                const size_t k = 2 * i + 32 * (size_t)v;
+                const __m512i lo = _mm512_or_si512(
+                    _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(pd->lo0 + k))),
+                    _mm512_slli_epi16(_mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(pd->lo1 + k))), 8));
+                _mm512_storeu_si512(pd->out32 + k, _mm512_permutex2var_epi16(lo, ilv0, r));
+                _mm512_storeu_si512(pd->out32 + k + 16, _mm512_permutex2var_epi16(lo, ilv1, r));
+            } else if (pd->out)
                 _mm512_storeu_si512(pd->out + 2 * i + 32 * (size_t)v, r);
             else
                 _mm512_storeu_si512(pd->out_bytes + 4 * i + 64 * (size_t)v, r);
@@ -497,7 +516,17 @@ PAIRS_TARGET2 static size_t steps_avx2(const pairs_dec *pd, uint32_t *st, uint64
                 }
             }
             r = _mm256_or_si256(words, r);
-            if (pd->out)
+            if (pd->out32) {
+                /* F32 words: the low halves from the two byte planes, interleaved with r (the
+                 * unpacks interleave within 128-bit lanes: words 0-3 and 8-11, 4-7 and 12-15) */
+                const size_t k = 2 * i + 16 * (size_t)v;
+                const __m256i lo = _mm256_or_si256(
+                    _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(pd->lo0 + k))),
+                    _mm256_slli_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(pd->lo1 + k))), 8));
+                const __m256i a = _mm256_unpacklo_epi16(lo, r), b = _mm256_unpackhi_epi16(lo, r);
+                _mm256_storeu_si256((__m256i *)(pd->out32 + k), _mm256_permute2x128_si256(a, b, 0x20));
+                _mm256_storeu_si256((__m256i *)(pd->out32 + k + 8), _mm256_permute2x128_si256(a, b, 0x31));
+            } else if (pd->out)
                 _mm256_storeu_si256((__m256i *)(pd->out + 2 * i + 16 * (size_t)v), r);
             else
                 _mm256_storeu_si256((__m256i *)(pd->out_bytes + 4 * i + 32 * (size_t)v), r);
@@ -522,8 +551,9 @@ static int cpu_level(void)
 
 void nt_pairs_use_simd(int level) { use_simd = level; }
 
-/* The fast loops from step i: AVX-512 where the processor has it, then the scalar one. */
-static size_t steps_fast(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t steps)
+/* The fast loops from step i: AVX-512 or AVX2 where the processor has it, then the scalar one
+ * (with vector_only, only where there is no vector loop). */
+static size_t steps_fast(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_t i, size_t steps, int vector_only)
 {
     size_t did = 0;
 #if PAIRS_SIMD
@@ -532,6 +562,10 @@ static size_t steps_fast(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_
         did = steps_avx512(pd, st, pos, i, steps);
     else if (level == 1)
         did = steps_avx2(pd, st, pos, i, steps);
+    if (vector_only && level > 0)
+        return did;
+#else
+    (void)vector_only;
 #endif
     return did + steps_scalar(pd, st, pos, i + did, steps);
 }
@@ -541,7 +575,9 @@ static size_t steps_fast(const pairs_dec *pd, uint32_t *st, uint64_t *pos, size_
 #define TAIL_BYTES 512
 #define TAIL_PAD 512
 
-static size_t decode(const pairs_fmt *f, void *dst, size_t n, const void *src, size_t size)
+/* Decodes into dst (n words), or with lo (bf16 only) into F32 words at dst (4-byte aligned,
+ * little-endian machine): each decoded word the high half, lo[i] | lo[n + i] << 8 the low. */
+static size_t decode(const pairs_fmt *f, void *dst, size_t n, const void *src, size_t size, const uint8_t *lo)
 {
     const uint8_t *s = (const uint8_t *)src;
     uint64_t v, pos;
@@ -635,6 +671,9 @@ static size_t decode(const pairs_fmt *f, void *dst, size_t n, const void *src, s
     pd.out = ((uintptr_t)dst % 2) ? NULL : (uint16_t *)dst;
 #endif
     pd.out_bytes = (uint8_t *)dst;
+    pd.out32 = lo ? (uint32_t *)dst : NULL;
+    pd.lo0 = lo;
+    pd.lo1 = lo ? lo + n : NULL;
     pd.n = n;
     result = NT_ERROR(CORRUPT_DATA);
     if (v == 0 || pd.ans[0] == 0) /* the sentinel */
@@ -644,7 +683,11 @@ static size_t decode(const pairs_fmt *f, void *dst, size_t n, const void *src, s
         st[j] = peek_bits(&pd, pos, log);
         pos += (uint64_t)log;
     }
-    did = steps_fast(&pd, st, &pos, 0, steps);
+    /* the vector loop up to its margin before the end; the rest from the copy below, in the
+     * vector loop again, where it fits (the scalar loop's steps cost about four times as much) */
+    did = steps_fast(&pd, st, &pos, 0, steps, 1);
+    if (did < steps && pos < pd.nbits && pd.nbits - pos > 8 * (TAIL_BYTES - 8))
+        did += steps_scalar(&pd, st, &pos, did, steps);
     if (did < steps && pos < pd.nbits) {
         /* The fast loops stop short of the part's end (their loads read past the bits they
          * take): the rest of the part, copied to a buffer with zeros after it, takes them too.
@@ -659,7 +702,7 @@ static size_t decode(const pairs_fmt *f, void *dst, size_t n, const void *src, s
             memset(tail + left, 0, sizeof tail - left);
             pt.ans = tail;
             pt.nbits = (uint64_t)sizeof tail * 8;
-            did += steps_fast(&pt, st, &tpos, did, steps);
+            did += steps_fast(&pt, st, &tpos, did, steps, 0);
             steps_careful(&pt, st, &tpos, did, steps);
             did = steps;
             pos = tpos + (uint64_t)from * 8;
@@ -683,5 +726,29 @@ done:
     free(pair_exps);
     return result;
 }
-size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size) { return decode(&FMT_BF16, dst, n, src, size); }
-size_t nt_pairs_f16_decode(void *dst, size_t n, const void *src, size_t size) { return decode(&FMT_F16, dst, n, src, size); }
+size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size) { return decode(&FMT_BF16, dst, n, src, size, NULL); }
+size_t nt_pairs_f16_decode(void *dst, size_t n, const void *src, size_t size) { return decode(&FMT_F16, dst, n, src, size, NULL); }
+size_t nt_pairs_decode_f32(void *dst, size_t n, const void *src, size_t size, const uint8_t *lo)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    if (1)
+#else
+    if ((uintptr_t)dst % 4)
+#endif
+    {
+        /* (the words one by one: a big-endian machine, or an unaligned buffer) */
+        uint8_t *w = (uint8_t *)dst;
+        size_t r = decode(&FMT_BF16, w + 2 * n, n, src, size, NULL); /* the high halves, in the upper half */
+        if (nt_ans_is_error(r))
+            return r;
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t h0 = w[2 * n + 2 * i], h1 = w[2 * n + 2 * i + 1];
+            w[4 * i] = lo[i];
+            w[4 * i + 1] = lo[n + i];
+            w[4 * i + 2] = h0;
+            w[4 * i + 3] = h1;
+        }
+        return r;
+    }
+    return decode(&FMT_BF16, dst, n, src, size, lo);
+}

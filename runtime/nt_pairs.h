@@ -13,6 +13,7 @@
 #define NT_PAIRS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define NT_PAIRS_LANES 64      /* lanes: step i (words 2i and 2i + 1) belongs to lane i mod 64 */
 #define NT_PAIRS_MAX_EXPONENTS 64 /* a stream with more distinct exponents is not coded */
@@ -24,6 +25,10 @@ size_t nt_pairs_compress_bound(size_t n);
 size_t nt_pairs_encode(void *dst, size_t cap, const void *src, size_t n);
 /* Decodes a stream of exactly n words into dst; returns n or an error. */
 size_t nt_pairs_decode(void *dst, size_t n, const void *src, size_t size);
+/* Decodes a stream of n words as the high halves of n F32 words at dst (n * 4 bytes), their low
+ * halves from two byte planes lo[0 .. n - 1] (bits 7..0) and lo[n .. 2n - 1] (bits 15..8), as
+ * codec fp32_planes keeps them; returns n or an error. */
+size_t nt_pairs_decode_f32(void *dst, size_t n, const void *src, size_t size, const uint8_t *lo);
 /* The order-0 bound of coding n words so, in bits: the entropy of the steps' symbols plus 8 raw
  * bits a word (-1 when they cannot be coded: more than NT_PAIRS_MAX_EXPONENTS exponents). */
 double nt_pairs_bound_bits(const void *src, size_t n);

@@ -2,7 +2,7 @@
  * pairs_check.c — the bf16_pairs and f16_pairs codecs (runtime/nt_pairs.c): round trips through
  * their AVX-512, AVX2 and scalar loops (each vector loop only where the processor has it), on the
  * data of the safetensors files given (as 16-bit words) and on drawn words of every length that
- * ends a round differently; streams they must refuse; every truncation of a stream and single-bit
+ * ends a round differently (bf16_pairs also as the high halves of F32 words); streams they must refuse; every truncation of a stream and single-bit
  * flips, which must give an error or n words, never a crash (run under ASan by SANITIZE=1). For
  * tests/run.sh:
  *     pairs_check [FILE.safetensors ...]
@@ -85,6 +85,33 @@ static int round_trip(const uint16_t *w, size_t n, const char *what)
                 check(r == n && memcmp(odd + 1, w, n * 2) == 0, "decode to an unaligned buffer", n);
                 free(odd);
             }
+        }
+        /* bf16_pairs as the high halves of F32 words (fp32_planes), through every loop, and into an
+         * unaligned buffer */
+        if (cd == &codecs[0]) {
+            uint8_t *lo = malloc(2 * n + 1), *f = malloc(4 * n + 5);
+            uint32_t *want = malloc(4 * n + 4);
+            if (lo && f && want) {
+                for (size_t i = 0; i < 2 * n; i++)
+                    lo[i] = (uint8_t)next_random();
+                for (size_t i = 0; i < n; i++)
+                    want[i] = (uint32_t)w[i] << 16 | (uint32_t)lo[n + i] << 8 | lo[i];
+                for (int simd = 2; simd >= 0; simd--) {
+                    static const char *const loop[3] = {" (scalar)", " (AVX2)", ""};
+                    char label[160];
+                    nt_pairs_use_simd(simd);
+                    memset(f, 0xa5, 4 * n + 4);
+                    r = nt_pairs_decode_f32(f, n, z, zs, lo);
+                    snprintf(label, sizeof label, "%s: as F32 high halves%s", what, loop[simd]);
+                    check(r == n && memcmp(f, want, 4 * n) == 0 && f[4 * n] == 0xa5, label, n);
+                }
+                nt_pairs_use_simd(2);
+                r = nt_pairs_decode_f32(f + 1, n, z, zs, lo);
+                check(r == n && memcmp(f + 1, want, 4 * n) == 0, "as F32 high halves, to an unaligned buffer", n);
+            }
+            free(lo);
+            free(f);
+            free(want);
         }
         /* a word count other than the stream's */
         check(nt_pairs_is_error(cd->decode(out, n + 1, z, zs)), "a stream decoded for n + 1 words", n);
