@@ -217,6 +217,7 @@ typedef struct {
     /* reading */
     const uint8_t *map;
     uint64_t map_size;
+    int fd;             /* the container, open, payloads are read from it (container_open); 0: none */
     uint64_t data_end;  /* payloads lie in [HEAD_SIZE, data_end) */
     uint8_t *index_raw; /* the decompressed index */
     ZSTD_DCtx *dc;      /* the index's zstd context, handed on to an unpack worker (making one
@@ -242,6 +243,8 @@ static void index_free(index_t *x)
     free(x->index_raw);
     if (x->map)
         munmap((void *)x->map, (size_t)x->map_size);
+    if (x->fd > 0)
+        close(x->fd);
     memset(x, 0, sizeof *x);
 }
 
@@ -311,7 +314,9 @@ static int has_suffix(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-static int map_whole(const char *path, const uint8_t **map, uint64_t *size, char *err, size_t errlen)
+/* Maps the file at path whole; with keep_fd, leaves it open there (else 0: fd 0, not ours, is
+ * never kept). */
+static int map_whole(const char *path, const uint8_t **map, uint64_t *size, int *keep_fd, char *err, size_t errlen)
 {
     struct stat st;
     int fd = open(path, O_RDONLY);
@@ -333,7 +338,10 @@ static int map_whole(const char *path, const uint8_t **map, uint64_t *size, char
         }
         *map = m;
     }
-    close(fd);
+    if (keep_fd && fd > 0)
+        *keep_fd = fd;
+    else
+        close(fd);
     return 0;
 }
 
@@ -381,7 +389,7 @@ static int plan_file(index_t *x, const char *path, const char *name, char *err, 
             return errf(err, errlen, "out of memory");
         return 0;
     }
-    if (map_whole(path, &f->map, &f->size, err, errlen) != 0)
+    if (map_whole(path, &f->map, &f->size, NULL, err, errlen) != 0)
         return -1;
     f->own_map = 1;
     f->kind = FILE_BYTES;
@@ -887,6 +895,7 @@ static int planes_promising(ZSTD_CCtx *zc, const uint8_t *lo, uint64_t n, uint8_
 }
 
 #define PLANES_HEAD 9 /* the high halves' pair id (u8) and stream size (u64) */
+#define PLANES_RAW 0x80 /* in the pair id: the low planes follow raw, not as a zstd frame */
 
 /* Encodes the n words at w with the pair `forced` (>= 0), else with every pair whose bound is
  * within 0.2 % + 2 KiB of the best (the bound leaves out the model and the coder's own loss; a
@@ -1003,12 +1012,13 @@ static int planes_segment(const pairs_t *ps, scratch_t *s, const uint8_t *w, uin
 static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t n, nt_dtype dt, int wb,
                     uint64_t length, int *cur, int *have, const uint8_t **payload, uint64_t *psize, int *codec)
 {
-    /* F32 words: codec fp32_planes, the high halves with a fast bf16 pair, the low planes with
-     * zstd level 1 (on weights trained in fp32 they are noise: raw blocks, a copy to decode) */
+    /* F32 words: codec fp32_planes, the high halves with a fast bf16 pair, the low planes raw,
+     * or where zstd level 1 takes 1 % off them, as its frame (on weights trained in fp32 they
+     * are noise) */
     const int planes = dt == NT_DT_F32 && wb == 4;
     const uint8_t *hw = w;
     size_t head = 0, z = 0;
-    uint8_t *zlo = NULL;
+    uint8_t *zlo = NULL, raw = 0;
     if (ps->fast_slack <= 0)
         return 0;
     if (planes) {
@@ -1019,8 +1029,11 @@ static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t 
         if (planes_split(s, w, n, length, &hi, &lo, &zlo, &zcap) != 0)
             return -1;
         z = ZSTD_compressCCtx(s->zc, zlo, zcap, lo, (size_t)(2 * n), 1);
-        if (ZSTD_isError(z))
-            return 0;
+        if (ZSTD_isError(z) || z > 2 * n - 2 * n / 100) {
+            zlo = lo;
+            z = 2 * n;
+            raw = PLANES_RAW;
+        }
         hw = hi;
         head = PLANES_HEAD;
         dt = NT_DT_BF16;
@@ -1038,7 +1051,7 @@ static int try_fast(const pairs_t *ps, scratch_t *s, const uint8_t *w, uint64_t 
         if (p->is_error(r))
             continue;
         if (planes) {
-            s->out[*cur][0] = (uint8_t)p->id;
+            s->out[*cur][0] = (uint8_t)(p->id | raw);
             put_le(s->out[*cur] + 1, (uint64_t)r, 8);
             memcpy(s->out[*cur] + head + r, zlo, z);
             r += head + z;
@@ -1401,7 +1414,8 @@ static int container_open(index_t *x, const char *path, pairs_t *ps, char *err, 
     uint64_t size, ioff, isize;
     rd_t r;
     memset(x, 0, sizeof *x);
-    if (map_whole(path, &m, &size, err, errlen) != 0)
+    /* (the file stays open: payloads are read from it, not from the map, see decode_segment) */
+    if (map_whole(path, &m, &size, &x->fd, err, errlen) != 0)
         return -1;
     x->map = m;
     x->map_size = size;
@@ -2188,58 +2202,57 @@ static const char *seg_label(const seg_t *s, char *buf, size_t n)
 }
 
 /* Decodes segment s into out (length bytes, aligned) or returns the stored bytes; checks the hash. */
-/* Codec fp32_planes: the high halves (a stream of a bf16 pair), the low planes (zstd), joined. */
+/* Codec fp32_planes: the high halves (a stream of a bf16 pair), the low planes (zstd, or raw
+ * when hi_codec has PLANES_RAW), joined. */
 static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *payload, uint8_t *out,
                          uint8_t **tmp, size_t *tmp_cap, ZSTD_DCtx **dc, char *msg, size_t msglen)
 {
     const uint64_t n = s->group_len / 4;
     const nt_pair *hp;
-    uint64_t hs;
+    const uint8_t *lo;
+    uint64_t hs, ls;
     size_t r;
     if (s->payload_size < PLANES_HEAD || (hs = get_le(payload + 1, 8)) > s->payload_size - PLANES_HEAD) {
         snprintf(msg, msglen, "corrupt (fp32_planes: high-half stream size)");
         return -1;
     }
-    hp = pairs_find(ps, payload[0]);
+    ls = s->payload_size - PLANES_HEAD - hs;
+    hp = pairs_find(ps, payload[0] & ~PLANES_RAW);
     if (!hp || hp->word_bytes != 2 || !(hp->dtypes & (1u << NT_DT_BF16))) {
-        snprintf(msg, msglen, "corrupt (fp32_planes: high halves in codec %d, not a bf16 pair)", payload[0]);
+        snprintf(msg, msglen, "corrupt (fp32_planes: high halves in codec %d, not a bf16 pair)", payload[0] & ~PLANES_RAW);
         return -1;
     }
     if (grow(tmp, tmp_cap, (size_t)s->group_len) != 0 || !dctx_get(dc)) {
         snprintf(msg, msglen, "out of memory");
         return -1;
     }
-    if (hp->decode_f32) {
-        /* the low planes first, then the high halves decoded into place beside them */
-        r = ZSTD_decompressDCtx(*dc, *tmp, (size_t)(2 * n), payload + PLANES_HEAD + hs,
-                                (size_t)(s->payload_size - PLANES_HEAD - hs));
+    /* the low planes: in the payload, or from the frame into the temporary's upper half */
+    if (payload[0] & PLANES_RAW) {
+        if (ls != 2 * n) {
+            snprintf(msg, msglen, "corrupt (fp32_planes: %llu bytes of raw low halves for %llu words)",
+                     (unsigned long long)ls, (unsigned long long)n);
+            return -1;
+        }
+        lo = payload + PLANES_HEAD + hs;
+    } else {
+        r = ZSTD_decompressDCtx(*dc, *tmp + 2 * n, (size_t)(2 * n), payload + PLANES_HEAD + hs, (size_t)ls);
         if (ZSTD_isError(r) || r != 2 * n) {
             snprintf(msg, msglen, "corrupt (fp32_planes, low halves: %s)",
                      ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
             return -1;
         }
-        r = hp->decode_f32(out, (size_t)n, payload + PLANES_HEAD, (size_t)hs, *tmp);
-        if (hp->is_error(r) || r != n) {
-            snprintf(msg, msglen, "corrupt (fp32_planes, high halves, %s: %s)", hp->name,
-                     hp->is_error(r) ? hp->error_name(r) : "wrong word count");
-            return -1;
-        }
-        return 0;
+        lo = *tmp + 2 * n;
     }
-    r = hp->decode(*tmp, (size_t)n, payload + PLANES_HEAD, (size_t)hs);
+    /* the high halves: decoded into place beside the low planes (decode_f32), or apart and joined */
+    r = hp->decode_f32 ? hp->decode_f32(out, (size_t)n, payload + PLANES_HEAD, (size_t)hs, lo)
+                       : hp->decode(*tmp, (size_t)n, payload + PLANES_HEAD, (size_t)hs);
     if (hp->is_error(r) || r != n) {
         snprintf(msg, msglen, "corrupt (fp32_planes, high halves, %s: %s)", hp->name,
                  hp->is_error(r) ? hp->error_name(r) : "wrong word count");
         return -1;
     }
-    r = ZSTD_decompressDCtx(*dc, *tmp + 2 * n, (size_t)(2 * n), payload + PLANES_HEAD + hs,
-                            (size_t)(s->payload_size - PLANES_HEAD - hs));
-    if (ZSTD_isError(r) || r != 2 * n) {
-        snprintf(msg, msglen, "corrupt (fp32_planes, low halves: %s)",
-                 ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong length");
-        return -1;
-    }
-    plane_join(*tmp, *tmp + 2 * n, n, out);
+    if (!hp->decode_f32)
+        plane_join(*tmp, lo, n, out);
     return 0;
 }
 
@@ -2248,13 +2261,33 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
  * it holds, or of `only` alone when it is not NULL. On failure sets *bad to the segment to blame
  * (s, or the one whose hash failed). */
 static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const seg_t *s, const seg_t *only,
-                                     uint8_t **out, size_t *cap, uint8_t **tmp, size_t *tmp_cap, ZSTD_DCtx **dc,
-                                     const seg_t **bad, char *msg, size_t msglen)
+                                     uint8_t **in, size_t *in_cap, uint8_t **out, size_t *cap, uint8_t **tmp,
+                                     size_t *tmp_cap, ZSTD_DCtx **dc, const seg_t **bad, char *msg, size_t msglen)
 {
     const uint8_t *payload = x->map + s->payload_offset;
-    const uint8_t *res = payload;
+    const uint8_t *res;
     const uint64_t len = s->group_len;
     *bad = s;
+    if (x->fd > 0 && s->payload_size > 0) {
+        /* the payload read into *in (the index placed it inside the file) */
+        uint64_t got = 0;
+        if (grow(in, in_cap, (size_t)s->payload_size) != 0) {
+            snprintf(msg, msglen, "out of memory");
+            return NULL;
+        }
+        while (got < s->payload_size) {
+            ssize_t k = pread(x->fd, *in + got, (size_t)(s->payload_size - got), (off_t)(s->payload_offset + got));
+            if (k <= 0) {
+                if (k < 0 && errno == EINTR)
+                    continue;
+                snprintf(msg, msglen, "cannot read the container: %s", k < 0 ? strerror(errno) : "it got shorter");
+                return NULL;
+            }
+            got += (uint64_t)k;
+        }
+        payload = *in;
+    }
+    res = payload;
     if (s->codec == NT_CONTAINER_CODEC_ZSTD) {
         size_t r;
         if (grow(out, cap, (size_t)len) != 0 || !dctx_get(dc)) {
@@ -2310,8 +2343,8 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
  * time (repeated unpack --check of stories260K-f32 with --fast-decode: 0.30 -> 0.17 ms), and
  * skips creating a zstd context. nt_container_release frees them. */
 typedef struct {
-    uint8_t *out, *tmp;
-    size_t cap, tmp_cap;
+    uint8_t *in, *out, *tmp; /* a payload, the decoded bytes, a temporary */
+    size_t in_cap, cap, tmp_cap;
     ZSTD_DCtx *dc;
 } dec_scratch;
 #define KEPT_SETS 8
@@ -2320,11 +2353,11 @@ static struct {
     pthread_mutex_t mu;
     int n;
     dec_scratch set[KEPT_SETS];
-} kept = {PTHREAD_MUTEX_INITIALIZER, 0, {{NULL, NULL, 0, 0, NULL}}};
+} kept = {PTHREAD_MUTEX_INITIALIZER, 0, {{NULL, NULL, NULL, 0, 0, 0, NULL}}};
 
 static dec_scratch scratch_take(void)
 {
-    dec_scratch d = {NULL, NULL, 0, 0, NULL};
+    dec_scratch d = {NULL, NULL, NULL, 0, 0, 0, NULL};
     pthread_mutex_lock(&kept.mu);
     if (kept.n > 0)
         d = kept.set[--kept.n];
@@ -2348,12 +2381,13 @@ static ZSTD_DCtx *kept_dctx(void)
 static void scratch_give(dec_scratch d)
 {
     pthread_mutex_lock(&kept.mu);
-    if (kept.n < KEPT_SETS && d.cap + d.tmp_cap <= KEPT_BYTES) {
+    if (kept.n < KEPT_SETS && d.in_cap + d.cap + d.tmp_cap <= KEPT_BYTES) {
         kept.set[kept.n++] = d;
-        d.out = d.tmp = NULL;
+        d.in = d.out = d.tmp = NULL;
         d.dc = NULL;
     }
     pthread_mutex_unlock(&kept.mu);
+    free(d.in);
     free(d.out);
     free(d.tmp);
     ZSTD_freeDCtx(d.dc);
@@ -2364,6 +2398,7 @@ void nt_container_release(void)
     pthread_mutex_lock(&kept.mu);
     while (kept.n > 0) {
         dec_scratch *d = &kept.set[--kept.n];
+        free(d->in);
         free(d->out);
         free(d->tmp);
         ZSTD_freeDCtx(d->dc);
@@ -2375,8 +2410,8 @@ static void *unpack_worker(void *arg)
 {
     unpack_job *j = arg;
     dec_scratch d = scratch_take();
-    uint8_t *out = d.out, *tmp = d.tmp;
-    size_t cap = d.cap, tmp_cap = d.tmp_cap;
+    uint8_t *in = d.in, *out = d.out, *tmp = d.tmp;
+    size_t in_cap = d.in_cap, cap = d.cap, tmp_cap = d.tmp_cap;
     ZSTD_DCtx *dc = d.dc; /* this worker's zstd context: kept, the index's, or one made on first use */
     release_run rel = {NULL, NULL};
     for (;;) {
@@ -2396,8 +2431,8 @@ static void *unpack_worker(void *arg)
          * heads only and writes the group; --tensor takes any segment and writes its own bytes */
         const seg_t *s = &j->x->segs[j->todo[k]], *h = &j->x->segs[s->head], *bad;
         char msg[512], label[600];
-        const uint8_t *bytes = decode_segment(j->x, j->ps, h, j->dst_off ? s : NULL, &out, &cap, &tmp, &tmp_cap, &dc, &bad,
-                                              msg, sizeof msg);
+        const uint8_t *bytes = decode_segment(j->x, j->ps, h, j->dst_off ? s : NULL, &in, &in_cap, &out, &cap, &tmp,
+                                              &tmp_cap, &dc, &bad, msg, sizeof msg);
         int werr = 0;
         if (bytes && j->fds && j->dst_off && pwrite_all(j->fds[0], bytes + s->group_off, s->length, j->dst_off[k]) != 0)
             werr = errno;
@@ -2418,7 +2453,8 @@ static void *unpack_worker(void *arg)
                 break;
             m = &j->x->segs[m->next_member];
         }
-        release_add(&rel, j->x->map + h->payload_offset, h->payload_size);
+        if (j->x->fd <= 0) /* (payloads read from the file leave the map's pages alone) */
+            release_add(&rel, j->x->map + h->payload_offset, h->payload_size);
         pthread_mutex_lock(&j->mu);
         if (!bytes && !j->failed) {
             j->failed = 1;
@@ -2441,6 +2477,8 @@ static void *unpack_worker(void *arg)
         pthread_mutex_unlock(&j->mu);
     }
     /* (the last run goes with the map) */
+    d.in = in;
+    d.in_cap = in_cap;
     d.out = out;
     d.tmp = tmp;
     d.cap = cap;

@@ -170,14 +170,15 @@ else
     skipped "--fast-decode on stories260K-bf16: $DATA missing"
 fi
 # F32 with --fast-decode: codec fp32_planes with the high halves in bf16_pairs (the payload's first
-# byte, hi_codec, is 8); a flipped byte in the high halves' stream or in the low planes is named
+# byte, hi_codec, is 8, with bit 7 set for raw low planes); a flipped byte in the high halves'
+# stream or in the low planes is named
 if [ -f "$DATA/stories260K-f32.safetensors" ]; then
     F=$T/fast.f32.ntz
-    check "--fast-decode, real stories260K-f32: round trip, fp32_planes over bf16_pairs on 5 or more streams, ratio >= 1.196" sh -c \
+    check "--fast-decode, real stories260K-f32: round trip, fp32_planes over bf16_pairs with raw low planes on 5 or more streams, ratio >= 1.196" sh -c \
         "'$NTC' pack '$DATA/stories260K-f32.safetensors' -o '$F' --fast-decode && '$NTC' unpack '$F' -o '$T/fast32.out' &&
          cmp '$DATA/stories260K-f32.safetensors' '$T/fast32.out' &&
          test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 5 { print \$9 }' |
-                while read o; do od -An -tu1 -j \$o -N1 '$F'; done | grep -cw 8) -ge 5 &&
+                while read o; do od -An -tu1 -j \$o -N1 '$F'; done | awk '\$1 == 136' | wc -l) -ge 5 &&
          python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * 1.196 <= os.path.getsize(sys.argv[2]) else 1)\" '$F' '$DATA/stories260K-f32.safetensors'"
     fn=$("$NTC" unpack "$F" --list | awk -F'\t' '$5 == 5 { print $3; exit }')
     ps=$(field "$F" "$fn" 10)
