@@ -350,10 +350,23 @@ static int user_setup(const char *file, const char *src, nt_pair *p)
 /* ------------------------------------------------------------------ the pair set */
 
 static nt_type *builtin_types[NBUILTINS];
-/* the built-in pairs, then bf16_pairs and f16_pairs (runtime/nt_pairs.h), then a user type when
- * there is one */
-static nt_pair pairs[NBUILTINS + 3];
-#define NPAIRS (NBUILTINS + 2)
+
+/* The fast pairs (runtime/nt_pairs.h), after the built-in ones. */
+#define NFAST 2
+static const nt_pair fast_pairs[NFAST] = {
+    {.id = NT_CONTAINER_CODEC_PAIRS, .name = "bf16_pairs", .word_bytes = 2, .dtypes = 1u << NT_DT_BF16,
+     .compress_bound = nt_pairs_compress_bound, .encode = nt_pairs_encode, .decode = nt_pairs_decode,
+     .is_error = nt_pairs_is_error, .error_name = nt_pairs_error_name, .fast = 1, .bound_bits = nt_pairs_bound_bits,
+     .decode_f32 = nt_pairs_decode_f32},
+    {.id = NT_CONTAINER_CODEC_F16_PAIRS, .name = "f16_pairs", .word_bytes = 2, .dtypes = 1u << NT_DT_F16,
+     .compress_bound = nt_pairs_f16_compress_bound, .encode = nt_pairs_f16_encode, .decode = nt_pairs_f16_decode,
+     .is_error = nt_pairs_is_error, .error_name = nt_pairs_error_name, .fast = 1,
+     .bound_bits = nt_pairs_f16_bound_bits},
+};
+
+/* the built-in pairs, then the fast pairs, then a user type when there is one */
+static nt_pair pairs[NBUILTINS + NFAST + 1];
+#define NPAIRS (NBUILTINS + NFAST)
 #define user_pair (pairs[NPAIRS])
 
 /* The pair of the type a container carries (it was packed with --type), from its source; user
@@ -398,34 +411,9 @@ static int pairs_setup(int with_ir)
         p->ncodes = b->ncodes;
         p->block = t && t->model == NT_MODEL_ADAPTIVE ? t->block : 0;
     }
-    {
-        /* two words' exponents a step, no type of its own: no code per key; a bound of its own */
-        nt_pair *p = &pairs[NBUILTINS];
-        memset(p, 0, sizeof *p);
-        p->id = NT_CONTAINER_CODEC_PAIRS;
-        p->name = "bf16_pairs";
-        p->word_bytes = 2;
-        p->dtypes = 1u << NT_DT_BF16;
-        p->compress_bound = nt_pairs_compress_bound;
-        p->encode = nt_pairs_encode;
-        p->decode = nt_pairs_decode;
-        p->is_error = nt_pairs_is_error;
-        p->error_name = nt_pairs_error_name;
-        p->fast = 1;
-        p->bound_bits = nt_pairs_bound_bits;
-        p->decode_f32 = nt_pairs_decode_f32;
-        /* the same for F16 */
-        p = &pairs[NBUILTINS + 1];
-        *p = pairs[NBUILTINS];
-        p->id = NT_CONTAINER_CODEC_F16_PAIRS;
-        p->name = "f16_pairs";
-        p->dtypes = 1u << NT_DT_F16;
-        p->compress_bound = nt_pairs_f16_compress_bound;
-        p->encode = nt_pairs_f16_encode;
-        p->decode = nt_pairs_f16_decode;
-        p->bound_bits = nt_pairs_f16_bound_bits;
-        p->decode_f32 = NULL;
-    }
+    /* two words' exponents a step, no type of its own: no code per key; a bound of their own */
+    for (int i = 0; i < NFAST; i++)
+        pairs[NBUILTINS + i] = fast_pairs[i];
     return 0;
 }
 

@@ -1342,10 +1342,10 @@ static int safe_name(const char *s)
     return 1;
 }
 
-/* A zstd context, made on first use. */
 static ZSTD_DCtx *kept_dctx(void);
 
-/* *dc, else a zstd context kept from an earlier call (kept_dctx), else a new one */
+/* A zstd context, made on first use: *dc, else one kept from an earlier call (kept_dctx), else a
+ * new one. */
 static ZSTD_DCtx *dctx_get(ZSTD_DCtx **dc)
 {
     if (!*dc)

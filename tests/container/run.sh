@@ -144,22 +144,35 @@ for ut in examples/bf16_adaptive.nt examples/fp16_lossless.nt examples/fp32_loss
          '$NTC' unpack '$T/user.$un.ntz' --check"
 done
 
+# flips_named WHAT F TENSOR AT...: byte AT of TENSOR's payload in container F flipped (in a copy):
+# unpack --check fails and names the tensor
+flips_named() {
+    what=$1 fc=$2 tn=$3
+    shift 3
+    for at in "$@"; do
+        cp "$fc" "$T/badfast.ntz"
+        flip "$T/badfast.ntz" $(( $(field "$fc" "$tn" 9) + at ))
+        fails_with "$what: flipped byte $at of $(field "$fc" "$tn" 10): rejected, named" "tensor '$tn'" \
+            "$NTC" unpack "$T/badfast.ntz" --check
+    done
+}
+
+# fast_real IN OUT CODEC COUNT RATIO: IN packed with --fast-decode into OUT unpacks byte for byte,
+# with at least COUNT segments of codec CODEC and a ratio of at least RATIO
+fast_real() {
+    check "--fast-decode, real $(basename "$1" .safetensors): round trip, codec $3 on $4 or more streams, ratio >= $5" sh -c \
+        "'$NTC' pack '$1' -o '$2' --fast-decode && '$NTC' unpack '$2' -o '$2.out' && cmp '$1' '$2.out' &&
+         test \$('$NTC' unpack '$2' --list | awk -F'\t' '\$5 == $3' | wc -l) -ge $4 &&
+         python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * $5 <= os.path.getsize(sys.argv[2]) else 1)\" '$2' '$1'"
+}
+
 # --fast-decode: bf16_pairs (codec 8) for the BF16 tensors where it is at most 5 % larger; the
 # real bf16 checkpoint keeps a ratio of 1.50 with it, and a flipped byte of such a stream is named
 if [ -f "$DATA/stories260K-bf16.safetensors" ]; then
     F=$T/fast.stories.ntz
-    check "--fast-decode, real stories260K-bf16: round trip, codec 8 on 5 or more streams, ratio >= 1.50" sh -c \
-        "'$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$F' --fast-decode && '$NTC' unpack '$F' -o '$T/fast.out' &&
-         cmp '$DATA/stories260K-bf16.safetensors' '$T/fast.out' &&
-         test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 8' | wc -l) -ge 5 &&
-         python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * 1.50 <= os.path.getsize(sys.argv[2]) else 1)\" '$F' '$DATA/stories260K-bf16.safetensors'"
+    fast_real "$DATA/stories260K-bf16.safetensors" "$F" 8 5 1.50
     fn=$("$NTC" unpack "$F" --list | awk -F'\t' '$5 == 8 { print $3; exit }')
-    for at in 0 2 1000; do
-        cp "$F" "$T/badfast.ntz"
-        flip "$T/badfast.ntz" $(( $(field "$F" "$fn" 9) + at ))
-        fails_with "--fast-decode: flipped byte $at of a bf16_pairs stream: rejected, named" "tensor '$fn'" \
-            "$NTC" unpack "$T/badfast.ntz" --check
-    done
+    flips_named "--fast-decode, a bf16_pairs stream" "$F" "$fn" 0 2 1000
     check "--fast-decode: the same container for -j 1 and -j 3" sh -c \
         "'$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$T/f1.ntz' -j 1 --fast-decode &&
          '$NTC' pack '$DATA/stories260K-bf16.safetensors' -o '$T/f3.ntz' -j 3 --fast-decode && cmp '$T/f1.ntz' '$T/f3.ntz' && cmp '$T/f1.ntz' '$F'"
@@ -174,20 +187,13 @@ fi
 # stream or in the low planes is named
 if [ -f "$DATA/stories260K-f32.safetensors" ]; then
     F=$T/fast.f32.ntz
-    check "--fast-decode, real stories260K-f32: round trip, fp32_planes over bf16_pairs with raw low planes on 5 or more streams, ratio >= 1.196" sh -c \
-        "'$NTC' pack '$DATA/stories260K-f32.safetensors' -o '$F' --fast-decode && '$NTC' unpack '$F' -o '$T/fast32.out' &&
-         cmp '$DATA/stories260K-f32.safetensors' '$T/fast32.out' &&
-         test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 5 { print \$9 }' |
-                while read o; do od -An -tu1 -j \$o -N1 '$F'; done | awk '\$1 == 136' | wc -l) -ge 5 &&
-         python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * 1.196 <= os.path.getsize(sys.argv[2]) else 1)\" '$F' '$DATA/stories260K-f32.safetensors'"
+    fast_real "$DATA/stories260K-f32.safetensors" "$F" 5 5 1.196
+    check "--fast-decode F32: fp32_planes over bf16_pairs with raw low planes (hi_codec 136) on 5 or more streams" sh -c \
+        "test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 5 { print \$9 }' |
+                while read o; do od -An -tu1 -j \$o -N1 '$F'; done | awk '\$1 == 136' | wc -l) -ge 5"
     fn=$("$NTC" unpack "$F" --list | awk -F'\t' '$5 == 5 { print $3; exit }')
     ps=$(field "$F" "$fn" 10)
-    for at in 12 $((ps / 2)) $((ps - 100)); do
-        cp "$F" "$T/badfast.ntz"
-        flip "$T/badfast.ntz" $(( $(field "$F" "$fn" 9) + at ))
-        fails_with "--fast-decode F32: flipped byte $at of $ps of an fp32_planes payload: rejected, named" "tensor '$fn'" \
-            "$NTC" unpack "$T/badfast.ntz" --check
-    done
+    flips_named "--fast-decode F32, an fp32_planes payload" "$F" "$fn" 12 $((ps / 2)) $((ps - 100))
 else
     skipped "--fast-decode on stories260K-f32: $DATA missing"
 fi
@@ -203,20 +209,11 @@ check "--fast-decode, synthetic: an F16 tensor coded with f16_pairs" sh -c \
 # F16 with --fast-decode: f16_pairs (codec 9); a flipped byte of such a stream is named
 if [ -f "$DATA/nanodet-m-f16.safetensors" ]; then
     F=$T/fast.f16.ntz
-    check "--fast-decode, real nanodet-m-f16: round trip, f16_pairs on 20 or more streams, ratio >= 1.15" sh -c \
-        "'$NTC' pack '$DATA/nanodet-m-f16.safetensors' -o '$F' --fast-decode && '$NTC' unpack '$F' -o '$T/fast16.out' &&
-         cmp '$DATA/nanodet-m-f16.safetensors' '$T/fast16.out' &&
-         test \$('$NTC' unpack '$F' --list | awk -F'\t' '\$5 == 9' | wc -l) -ge 20 &&
-         python3 -c \"import os, sys; sys.exit(0 if os.path.getsize(sys.argv[1]) * 1.15 <= os.path.getsize(sys.argv[2]) else 1)\" '$F' '$DATA/nanodet-m-f16.safetensors'"
+    fast_real "$DATA/nanodet-m-f16.safetensors" "$F" 9 20 1.15
     # (the largest: a stream of its own, not a group's)
     fn=$("$NTC" unpack "$F" --list | awk -F'\t' '$5 == 9 && $10 > m { m = $10; n = $3 } END { print n }')
     ps=$(field "$F" "$fn" 10)
-    for at in 0 2 $((ps / 2)) $((ps - 3)); do
-        cp "$F" "$T/badfast.ntz"
-        flip "$T/badfast.ntz" $(( $(field "$F" "$fn" 9) + at ))
-        fails_with "--fast-decode F16: flipped byte $at of $ps of an f16_pairs stream: rejected, named" "tensor '$fn'" \
-            "$NTC" unpack "$T/badfast.ntz" --check
-    done
+    flips_named "--fast-decode F16, an f16_pairs stream" "$F" "$fn" 0 2 $((ps / 2)) $((ps - 3))
     check "--fast-decode F16: stats shows f16_pairs' bound" sh -c \
         "'$NTC' stats '$DATA/nanodet-m-f16.safetensors' --fast-decode | grep -q 'f16_pairs\$'"
 else
