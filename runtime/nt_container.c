@@ -1678,6 +1678,11 @@ static uint64_t plan_items(const index_t *x, uint64_t *item)
  * and the group is kept when its stream is at most 32 bytes a member larger than theirs. */
 #define GROUP_SAVE_BITS(used) (64.0 + 12.0 * (double)(used) + 256.0)
 #define GROUP_PRICE_BYTES 32
+/* With --fast-decode a stream of a fast pair costs more apart: 64 initial states (about 600
+ * bits), a model of pairs of codes, and a table build and end of stream that take as long as a
+ * few thousand of its words: FAST_SAVE_BITS more saved, FAST_PRICE_BYTES a member allowed. */
+#define FAST_SAVE_BITS 2048.0
+#define FAST_PRICE_BYTES 128
 
 static double xlog2x(double v) { return v > 0 ? v * log2(v) : 0; }
 
@@ -1721,7 +1726,8 @@ static int plan_groups(const pairs_t *ps, scratch_t *s, const seg_t *segs, const
          * H(c) = N log2 N - sum c log2 c */
         const double nt = (double)n, merged = xlog2x(ng + nt) - (sg - sg_in + sgt),
                      apart = xlog2x(ng) - sg + xlog2x(nt) - st;
-        start[k] = k == 0 || idx[k] - idx[k - 1] > GROUP_REACH || merged - apart > GROUP_SAVE_BITS(nu);
+        start[k] = k == 0 || idx[k] - idx[k - 1] > GROUP_REACH ||
+                   merged - apart > GROUP_SAVE_BITS(nu) + (ps->fast_slack > 0 ? FAST_SAVE_BITS : 0);
         if (start[k] && ng > 0) {
             memset(g, 0, 4096 * sizeof *g);
             ng = 0;
@@ -1801,7 +1807,7 @@ static int group_code(const pairs_t *ps, scratch_t *s, item_buf_t *w, seg_t *seg
     if (code_segment(ps, s, &g, words, &p, &size, &codec, NULL) != 0)
         return -1;
     if (codec != NT_CONTAINER_CODEC_STORED && codec != NT_CONTAINER_CODEC_ZSTD &&
-        size <= sum + GROUP_PRICE_BYTES * (g1 - g0 - 1))
+        size <= sum + (ps->fast_slack > 0 ? FAST_PRICE_BYTES : GROUP_PRICE_BYTES) * (g1 - g0 - 1))
         group_take(w, segs, g0, g1, p, size, codec);
     return 0;
 }
