@@ -1221,6 +1221,23 @@ static int thread_count(const nt_pack_options *opt, uint64_t work)
     return (int)n;
 }
 
+/* Reads n bytes at off into p; returns the bytes read (fewer at the file's end) or -1 (errno). */
+static int64_t pread_all(int fd, void *p, uint64_t n, uint64_t off)
+{
+    uint64_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, (uint8_t *)p + got, (size_t)(n - got), (off_t)(off + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (uint64_t)k;
+    }
+    return (int64_t)got;
+}
+
 /* ------------------------------------------------------------------ writing files safely */
 
 static int pwrite_all(int fd, const void *p, uint64_t n, uint64_t off)
@@ -2228,7 +2245,8 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
         snprintf(msg, msglen, "corrupt (fp32_planes: high halves in codec %d, not a bf16 pair)", payload[0] & ~PLANES_RAW);
         return -1;
     }
-    if (grow(tmp, tmp_cap, (size_t)s->group_len) != 0 || !dctx_get(dc)) {
+    /* the temporary: the high halves apart (no decode_f32) and the low planes from a frame */
+    if ((!hp->decode_f32 || !(payload[0] & PLANES_RAW)) && grow(tmp, tmp_cap, (size_t)s->group_len) != 0) {
         snprintf(msg, msglen, "out of memory");
         return -1;
     }
@@ -2241,6 +2259,10 @@ static int planes_decode(const pairs_t *ps, const seg_t *s, const uint8_t *paylo
         }
         lo = payload + PLANES_HEAD + hs;
     } else {
+        if (!dctx_get(dc)) {
+            snprintf(msg, msglen, "out of memory");
+            return -1;
+        }
         r = ZSTD_decompressDCtx(*dc, *tmp + 2 * n, (size_t)(2 * n), payload + PLANES_HEAD + hs, (size_t)ls);
         if (ZSTD_isError(r) || r != 2 * n) {
             snprintf(msg, msglen, "corrupt (fp32_planes, low halves: %s)",
@@ -2276,20 +2298,14 @@ static const uint8_t *decode_segment(const index_t *x, const pairs_t *ps, const 
     *bad = s;
     if (x->fd > 0 && s->payload_size > 0) {
         /* the payload read into *in (the index placed it inside the file) */
-        uint64_t got = 0;
+        int64_t got;
         if (grow(in, in_cap, (size_t)s->payload_size) != 0) {
             snprintf(msg, msglen, "out of memory");
             return NULL;
         }
-        while (got < s->payload_size) {
-            ssize_t k = pread(x->fd, *in + got, (size_t)(s->payload_size - got), (off_t)(s->payload_offset + got));
-            if (k <= 0) {
-                if (k < 0 && errno == EINTR)
-                    continue;
-                snprintf(msg, msglen, "cannot read the container: %s", k < 0 ? strerror(errno) : "it got shorter");
-                return NULL;
-            }
-            got += (uint64_t)k;
+        if ((got = pread_all(x->fd, *in, s->payload_size, s->payload_offset)) != (int64_t)s->payload_size) {
+            snprintf(msg, msglen, "cannot read the container: %s", got < 0 ? strerror(errno) : "it got shorter");
+            return NULL;
         }
         payload = *in;
     }
@@ -2415,16 +2431,13 @@ void nt_container_release(void)
 static void *unpack_worker(void *arg)
 {
     unpack_job *j = arg;
-    dec_scratch d = scratch_take();
-    uint8_t *in = d.in, *out = d.out, *tmp = d.tmp;
-    size_t in_cap = d.in_cap, cap = d.cap, tmp_cap = d.tmp_cap;
-    ZSTD_DCtx *dc = d.dc; /* this worker's zstd context: kept, the index's, or one made on first use */
+    dec_scratch d = scratch_take(); /* d.dc: kept, the index's, or one made on first use */
     release_run rel = {NULL, NULL};
     for (;;) {
         uint64_t k;
         pthread_mutex_lock(&j->mu);
-        if (!dc) {
-            dc = j->x->dc;
+        if (!d.dc) {
+            d.dc = j->x->dc;
             j->x->dc = NULL;
         }
         if (j->failed || j->next >= j->ntodo) {
@@ -2437,8 +2450,8 @@ static void *unpack_worker(void *arg)
          * heads only and writes the group; --tensor takes any segment and writes its own bytes */
         const seg_t *s = &j->x->segs[j->todo[k]], *h = &j->x->segs[s->head], *bad;
         char msg[512], label[600];
-        const uint8_t *bytes = decode_segment(j->x, j->ps, h, j->dst_off ? s : NULL, &in, &in_cap, &out, &cap, &tmp,
-                                              &tmp_cap, &dc, &bad, msg, sizeof msg);
+        const uint8_t *bytes = decode_segment(j->x, j->ps, h, j->dst_off ? s : NULL, &d.in, &d.in_cap, &d.out, &d.cap,
+                                              &d.tmp, &d.tmp_cap, &d.dc, &bad, msg, sizeof msg);
         int werr = 0;
         if (bytes && j->fds && j->dst_off && pwrite_all(j->fds[0], bytes + s->group_off, s->length, j->dst_off[k]) != 0)
             werr = errno;
@@ -2483,13 +2496,6 @@ static void *unpack_worker(void *arg)
         pthread_mutex_unlock(&j->mu);
     }
     /* (the last run goes with the map) */
-    d.in = in;
-    d.in_cap = in_cap;
-    d.out = out;
-    d.tmp = tmp;
-    d.cap = cap;
-    d.tmp_cap = tmp_cap;
-    d.dc = dc;
     scratch_give(d);
     return NULL;
 }
